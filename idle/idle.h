@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * idle.h - public interface of libidle: is the owner of this desktop using it?
+ *
+ * Three layers, each usable alone:
+ *   1. the configuration (idle_config_load): policy thresholds and which sources to use,
+ *      read from idleacc.yaml, with per-node overrides in Slurm hostlist syntax;
+ *   2. the sampler (idle_open / idle_sample): reads every configured source into a
+ *      plain snapshot; every reading may be "unknown";
+ *   3. the decision (idle_decide): a pure function (snapshot, policy, now, memo) -> verdict
+ *      with human-readable reasons. It does no I/O.
+ *
+ * The library never logs and never exits: functions return -1 and fill an error buffer.
+ * Times are wall-clock milliseconds since the epoch (int64_t, "_ms"); durations in the
+ * policy are seconds.
+ */
+#ifndef IDLE_H
+#define IDLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- sources */
+
+/* Every signal libidle reads. The names are those used under "sources:" in idleacc.yaml. */
+enum idle_source_id {
+	IDLE_SRC_EVDEV = 0, /* /dev/input/event*: console keyboards, mice, touchpads */
+	IDLE_SRC_TTY,       /* tty/pty access times, classified local/remote through utmp */
+	IDLE_SRC_LOGIND,    /* systemd-logind sessions: IdleHint, IdleSinceHint, LockedHint */
+	IDLE_SRC_X11,       /* X11 MIT-SCREEN-SAVER idle time */
+	IDLE_SRC_LOAD,      /* CPU used by processes that are not Slurm jobs */
+	IDLE_SRC_MEMORY,    /* memory used by processes that are not Slurm jobs */
+	IDLE_SRC_POWER,     /* AC power or battery */
+	IDLE_SRC_PROCESSES, /* busy programs (games, editors, renderers) running */
+	IDLE_SRC_GPU,       /* GPU utilisation through NVML, loaded with dlopen */
+	IDLE_SRC_COUNT
+};
+
+/* How one source fared in one sample. */
+enum idle_status {
+	IDLE_ST_OFF = 0, /* not configured: not used at all */
+	IDLE_ST_NONE,    /* configured, but nothing to watch here (no devices, no logind, no
+			  * X server): contributes nothing, so a headless machine is still judged */
+	IDLE_ST_OK,      /* the reading below is valid */
+	IDLE_ST_UNKNOWN, /* configured and failing: the owner counts as present */
+};
+
+#define IDLE_ERR_LEN 160    /* one error or detail message, NUL included */
+#define IDLE_NAME_LEN 64    /* a program name */
+#define IDLE_REASON_LEN 128 /* one reason of a verdict */
+#define IDLE_MAX_REASONS 8
+
+/*
+ * One sample of every source. Fields belonging to a source are valid only when
+ * status[that source] == IDLE_ST_OK. "last input" times are never older than the moment the
+ * source was opened: without history we count from start-up, never from the epoch.
+ */
+struct idle_snapshot {
+	int64_t now_ms;                              /* when the sample was taken */
+	enum idle_status status[IDLE_SRC_COUNT];     /* per source */
+	char error[IDLE_SRC_COUNT][IDLE_ERR_LEN];    /* why a source is UNKNOWN, else "" */
+
+	int64_t evdev_last_ms;       /* newest console input event */
+	int evdev_devices;           /* input devices open */
+
+	int64_t tty_last_ms;         /* newest access time of a local (or unclassified) tty */
+	int64_t tty_remote_last_ms;  /* newest access time of a tty of a remote session, 0 if none */
+	int sessions_local;          /* utmp USER_PROCESS entries without a remote host */
+	int sessions_remote;         /* utmp USER_PROCESS entries with a remote host (ssh) */
+
+	int64_t logind_last_ms;        /* newest activity of a local session: now if one is not
+					* idle, else the newest IdleSinceHint */
+	int64_t logind_remote_last_ms; /* the same over remote sessions, 0 if none */
+	int logind_sessions;           /* local sessions seen */
+	int logind_locked;             /* 1: every local graphical session is locked; 0 not;
+					* -1: no local graphical session */
+
+	int64_t x11_last_ms;         /* now minus the X server's idle time */
+
+	double load_nonjob;          /* CPUs busy with non-job work, smoothed (1.0 = one core) */
+	double load_job;             /* CPUs busy with Slurm jobs, smoothed; for display */
+	int ncpus;                   /* online CPUs */
+
+	double mem_used_pct;         /* memory used by non-job processes, % of MemTotal */
+	uint64_t mem_total_kb;       /* MemTotal */
+	uint64_t mem_job_kb;         /* resident memory of job processes */
+
+	bool on_ac;                  /* true on mains power (or no battery at all) */
+	int battery_pct;             /* charge of the batteries, -1 if none */
+
+	char busy_program[IDLE_NAME_LEN]; /* a configured busy program that runs, "" if none */
+	int busy_pid;                     /* its pid, 0 if none */
+
+	int gpu_count;               /* GPUs seen */
+	int gpu_util_pct;            /* highest utilisation over the GPUs, % */
+};
+
+/* Name of a source as written in idleacc.yaml ("evdev", "tty", ...). */
+const char *idle_source_name(enum idle_source_id id);
+/* Name of a status ("off", "none", "ok", "unknown"). */
+const char *idle_status_name(enum idle_status st);
+
+/* ---------------------------------------------------------------- policy */
+
+/* What idleaccd does with running jobs when the owner comes back. */
+enum idle_on_return {
+	IDLE_RETURN_DRAIN = 0, /* jobs go on; no new ones start */
+	IDLE_RETURN_SUSPEND,   /* suspend; resume when the owner leaves; requeue after max_suspend */
+	IDLE_RETURN_REQUEUE,   /* warn (signal, grace), then requeue */
+	IDLE_RETURN_CANCEL,    /* warn (signal, grace), then cancel */
+};
+
+#define IDLE_MAX_WINDOWS 16
+
+/* A weekly window in which the desktop may be offered: days and [start, end) in minutes. */
+struct idle_window {
+	uint8_t days;   /* bit 0 = Monday ... bit 6 = Sunday */
+	int start_min;  /* minutes after midnight, 0..1439 */
+	int end_min;    /* minutes after midnight, 1..1440; end < start wraps past midnight */
+};
+
+/* The thresholds for one node. Durations are seconds. */
+struct idle_policy {
+	int64_t idle_after;        /* owner absent this long before the desktop is offered */
+	int64_t locked_idle_after; /* the same while every local session is locked */
+	int64_t resume_after;      /* owner absent this long before suspended jobs resume */
+	enum idle_on_return on_owner_return;
+	int64_t max_suspend;       /* a job suspended longer than this is requeued */
+	int warn_signal;           /* signal sent before a requeue or cancel (e.g. SIGTERM) */
+	int64_t warn_grace;        /* seconds between the warning signal and the requeue */
+	bool remote_sessions;      /* true: input in remote (ssh) sessions counts as the owner */
+	double background_load;    /* offer only while non-job load <= this (CPUs) */
+	double high_load;          /* owner counts present when non-job load >= this ... */
+	int64_t high_load_for;     /* ... for this long */
+	double max_memory_used;    /* offer only while non-job memory used <= this (%) */
+	bool run_on_battery;       /* false: never offer, and stop jobs, on battery */
+	int max_gpu_util;          /* owner counts present when a GPU is busier than this (%) */
+	int nwindows;              /* 0: any time of the week */
+	struct idle_window windows[IDLE_MAX_WINDOWS];
+};
+
+/* The defaults (HTCondor's desktop policy where it has one; see conf/idleacc.yaml). */
+void idle_policy_default(struct idle_policy *p);
+
+const char *idle_on_return_name(enum idle_on_return r);
+
+/* ---------------------------------------------------------------- configuration */
+
+#define IDLE_MAX_DIRS 8
+#define IDLE_MAX_PROGRAMS 64
+#define IDLE_PATH_LEN 256
+
+/* Settings of the sources. A source is used when enabled[] is set. */
+struct idle_sources {
+	bool enabled[IDLE_SRC_COUNT];
+	char evdev_dir[IDLE_PATH_LEN];                 /* "/dev/input" */
+	int ntty_dirs;
+	char tty_dirs[IDLE_MAX_DIRS][IDLE_PATH_LEN];   /* files whose atime counts as input */
+	char utmp_file[IDLE_PATH_LEN];                 /* "/run/utmp" */
+	char logind_bus[IDLE_PATH_LEN];                /* D-Bus address, "" = the system bus */
+	char x11_display[IDLE_PATH_LEN];               /* ":0" */
+	char x11_xauthority[IDLE_PATH_LEN];            /* "" = $XAUTHORITY or none */
+	int nprograms;
+	char programs[IDLE_MAX_PROGRAMS][IDLE_NAME_LEN]; /* busy programs, matched on comm */
+	char gpu_library[IDLE_PATH_LEN];               /* "libnvidia-ml.so.1" */
+};
+
+/* The sources used when idleacc.yaml has no "sources:" section. */
+void idle_sources_default(struct idle_sources *s);
+
+struct idle_config; /* opaque */
+
+/*
+ * Loads [path]. On success returns a config and leaves [err] empty. On failure returns NULL
+ * and writes every error found, one per line, as "file:line:col: message", into [err]
+ * (truncated to [errlen]); nothing is half-loaded. A NULL [path] loads the defaults.
+ */
+struct idle_config *idle_config_load(const char *path, char *err, size_t errlen);
+void idle_config_free(struct idle_config *c);
+
+/* The default path: idleacc.yaml in the directory of $SLURM_CONF, else /etc/slurm. */
+void idle_config_default_path(char *buf, size_t len);
+
+/* The policy for [node]: defaults, then policy:, then every matching nodes: group in order. */
+void idle_config_policy(const struct idle_config *c, const char *node, struct idle_policy *out);
+const struct idle_sources *idle_config_sources(const struct idle_config *c);
+const char *idle_config_path(const struct idle_config *c);
+
+/*
+ * Slurm hostlist matching ("lab-a[001-040],pc7"). Returns 1 if [name] is in [expr], 0 if
+ * not, -1 if [expr] is malformed (then [err] says why).
+ */
+int idle_hostlist_match(const char *expr, const char *name, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- sampler */
+
+struct idle_ctx; /* opaque */
+
+/*
+ * Opens every enabled source of [src]. [root] prefixes every system path read
+ * (/proc, /sys, /dev, /run): NULL or "" for the real system, a fixture tree in tests.
+ * A source that cannot be set up is not an error here: it reports UNKNOWN in samples.
+ * Returns NULL only when out of memory (then [err] says so).
+ */
+struct idle_ctx *idle_open(const struct idle_sources *src, const char *root, char *err,
+			   size_t errlen);
+
+/* Reads every source into [snap] at [now_ms]. Never fails: failures are per-source UNKNOWN. */
+void idle_sample(struct idle_ctx *ctx, int64_t now_ms, struct idle_snapshot *snap);
+
+/*
+ * Descriptors that become readable when input happens (evdev devices), so the caller can
+ * poll and react at once. Fills up to [max] and returns how many. After poll says one is
+ * readable, call idle_input(), which drains them.
+ */
+int idle_fds(struct idle_ctx *ctx, int *fds, int max);
+
+/* Drains pending input events; returns 1 if any counted as owner input, else 0. */
+int idle_input(struct idle_ctx *ctx);
+
+void idle_close(struct idle_ctx *ctx);
+
+/* Wall-clock milliseconds since the epoch. */
+int64_t idle_now_ms(void);
+
+/* ---------------------------------------------------------------- decision */
+
+enum idle_owner {
+	IDLE_OWNER_UNKNOWN = 0, /* a source failed: treat as present */
+	IDLE_OWNER_PRESENT,
+	IDLE_OWNER_ABSENT,
+};
+
+const char *idle_owner_name(enum idle_owner o);
+
+/* What the decision remembers between samples (hysteresis). Zero it before the first call. */
+struct idle_memo {
+	int64_t load_high_since_ms; /* when non-job load first reached high_load; 0 if below */
+	bool load_busy;             /* latched: load went high, not yet back to background_load */
+	int64_t last_sign_ms;       /* last non-input sign of the owner (busy program, load, GPU) */
+};
+
+struct idle_verdict {
+	enum idle_owner owner;
+	int64_t absent_since_ms; /* with ABSENT: the last sign of the owner */
+	bool offer;              /* new jobs may start: absent >= idle_after and all conditions met */
+	bool run;                /* running jobs may run: not present, absent >= resume_after, and
+				  * nothing forbids running (battery) */
+	int nreasons;
+	char reasons[IDLE_MAX_REASONS][IDLE_REASON_LEN]; /* measured value against limit, most
+							  * important first */
+};
+
+/*
+ * The decision. Pure: reads [snap], [pol] and [memo], updates [memo], fills [out].
+ * [now_ms] is the wall clock (it drives time windows and ages).
+ */
+void idle_decide(const struct idle_snapshot *snap, const struct idle_policy *pol, int64_t now_ms,
+		 struct idle_memo *memo, struct idle_verdict *out);
+
+/* Joins the reasons with "; " into [buf]; returns [buf]. */
+char *idle_verdict_reasons(const struct idle_verdict *v, char *buf, size_t len);
+
+/* ---------------------------------------------------------------- helpers */
+
+/*
+ * Parses a duration: "90s", "15m", "2h", "1d", "1h30m", or integer seconds. Returns 0 and
+ * sets [*secs], or -1 if malformed or negative.
+ */
+int idle_parse_duration(const char *s, int64_t *secs);
+
+/* Formats [secs] the way the config writes it ("15m", "1h30m", "45s"); returns [buf]. */
+char *idle_format_duration(int64_t secs, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* IDLE_H */
