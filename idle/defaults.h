@@ -52,6 +52,20 @@
 #define DEF_X11_DISPLAY ":0"
 #define DEF_GPU_LIBRARY "libnvidia-ml.so.1"
 
+/* HTCondor polls every 5 s; input devices wake the agent at once, so this only bounds how
+ * stale the polled sources (ttys, load, logind) can be. */
+#define DEF_AGENT_INTERVAL 5
+
+/* A reconcile is one node read and one job list: 6 an hour per desktop keeps 10,000 desktops
+ * under 20 RPC/s on the controller, and notices an admin's resume within 10 min. */
+#define DEF_AGENT_RECONCILE (10 * 60)
+
+/* A console user may keep the PC out for a working day at a time. */
+#define DEF_AGENT_MAX_HOLD (12 * 3600)
+
+#define DEF_AGENT_RUN_DIR "/run/idleaccd"
+#define DEF_AGENT_STATE_DIR "/var/lib/idleaccd"
+
 /* Where idleacc.yaml lives when neither -c nor $SLURM_CONF says: beside slurm.conf. */
 #define DEF_CONF_DIR "/etc/slurm"
 #define DEF_CONF_NAME "idleacc.yaml"

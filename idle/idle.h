@@ -173,6 +173,15 @@ struct idle_sources {
 /* The sources used when idleacc.yaml has no "sources:" section. */
 void idle_sources_default(struct idle_sources *s);
 
+/* Settings of idleaccd itself (the "agent:" section). Durations are seconds. */
+struct idle_agent_conf {
+	int64_t interval;          /* seconds between samples of the polled sources */
+	int64_t reconcile;         /* seconds between reconciles with slurmctld when nothing changes */
+	int64_t max_hold;          /* longest "idleacc hold --for" a console user may ask */
+	char run_dir[IDLE_PATH_LEN];   /* control sockets and pid files: RUN_DIR/NODE.sock */
+	char state_dir[IDLE_PATH_LEN]; /* what must survive a restart: STATE_DIR/NODE.state */
+};
+
 struct idle_config; /* opaque */
 
 /*
@@ -189,6 +198,7 @@ void idle_config_default_path(char *buf, size_t len);
 /* The policy for [node]: defaults, then policy:, then every matching nodes: group in order. */
 void idle_config_policy(const struct idle_config *c, const char *node, struct idle_policy *out);
 const struct idle_sources *idle_config_sources(const struct idle_config *c);
+const struct idle_agent_conf *idle_config_agent(const struct idle_config *c);
 const char *idle_config_path(const struct idle_config *c);
 
 /*
