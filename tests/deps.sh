@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# deps.sh - installs, on Debian 12, every package needed to build idle-accelerator, run its
+# test suite (real munged, slurmctld and slurmd included) and its demo. Idempotent; needs root.
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	gcc make autoconf automake libtool pkg-config
+	libc6-dev libyaml-dev libslurm-dev libsystemd-dev libx11-dev libxss-dev
+	# tests
+	check slurm-wlm munge dbus xvfb xdotool xauth iproute2 procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]}; run as root to install them" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
