@@ -77,8 +77,8 @@ struct idle_proc {
 };
 
 struct idle_procs {
-	struct idle_proc *v;
-	size_t n, cap;
+	struct idle_proc *v; /* the processes, sorted by pid */
+	size_t n, cap;       /* entries used, entries allocated */
 };
 
 /* Reads /proc under [root]. Returns 0, or -1 with [err] filled. */
