@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utmp.h>
@@ -28,6 +29,11 @@
  *
  * utmp is read record by record from the file, not through getutent(), so that the root
  * prefix applies. A missing utmp file classifies nothing and is not an error.
+ *
+ * An inotify descriptor watches the tty directories (attribute changes, new terminals), and
+ * fds() hands it to the caller, so a file whose times are set (touch, a login, a new pty) wakes
+ * the agent at once. The kernel's own atime updates on typing bypass inotify, so keystrokes in
+ * a terminal are still seen at the next sample: the poll interval bounds them.
  */
 
 /* One live login session from utmp. */
@@ -48,6 +54,7 @@ struct tty_state {
 	char dirs[IDLE_MAX_DIRS][IDLE_PATH_LEN]; /* directories of ttys, without the root */
 	char utmp[IDLE_PATH_LEN];      /* the utmp file, without the root */
 	int64_t open_ms;               /* when the source was opened: the floor of every time */
+	int ifd;                       /* inotify on the tty directories, -1 if unavailable */
 };
 
 /* ":0" or ":1.0", the X server of this machine; "localhost:10.0" is ssh X forwarding. */
@@ -242,8 +249,47 @@ static int tty_open(void **state, const struct idle_sources *conf, const char *r
 	idle_strlcpyf(s->utmp, sizeof(s->utmp), "%s",
 		      conf->utmp_file[0] ? conf->utmp_file : DEF_UTMP_FILE);
 	s->open_ms = now_ms;
+	/* Best effort: without inotify (limits reached) the source still works, by polling. */
+	s->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	for (i = 0; s->ifd >= 0 && i < s->ndirs; i++) {
+		char p[PATH_MAX];
+
+		if (idle_path(p, sizeof(p), s->root, s->dirs[i]))
+			(void)inotify_add_watch(s->ifd, p, IN_ATTRIB | IN_CREATE | IN_MODIFY);
+	}
 	*state = s;
 	return 0;
+}
+
+static int tty_fds(void *state, int *fds, int max)
+{
+	struct tty_state *s = state;
+
+	if (!s || s->ifd < 0 || max < 1)
+		return 0;
+	fds[0] = s->ifd;
+	return 1;
+}
+
+/* Drains the inotify queue; any event on a tty directory counts as possible input. */
+static int tty_input(void *state)
+{
+	struct tty_state *s = state;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int seen = 0;
+
+	if (!s || s->ifd < 0)
+		return 0;
+	for (;;) {
+		ssize_t r = read(s->ifd, buf, sizeof(buf));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		seen = 1;
+	}
+	return seen;
 }
 
 /* [t] held between the open time and now. */
@@ -300,6 +346,8 @@ static void tty_close(void *state)
 
 	if (!s)
 		return;
+	if (s->ifd >= 0)
+		close(s->ifd);
 	free(s->root);
 	free(s);
 }
@@ -308,5 +356,7 @@ const struct idle_source_ops idle_src_tty = {
 	.id = IDLE_SRC_TTY,
 	.open = tty_open,
 	.sample = tty_sample,
+	.fds = tty_fds,
+	.input = tty_input,
 	.close = tty_close,
 };

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -318,6 +319,30 @@ START_TEST(test_utmp_unreadable)
 }
 END_TEST
 
+/* A touched tty wakes a poll() on fds() at once, and input() reports it, then drains. */
+START_TEST(test_inotify_wakes)
+{
+	struct idle_snapshot snap;
+	struct pollfd pfd;
+	int fd = -1;
+
+	mkdir_in("dev/pts");
+	touch("dev/pts/1", NOW - 60000);
+	sample(&snap);
+	ck_assert_int_eq(idle_src_tty.fds(st, &fd, 1), 1);
+	ck_assert_int_eq(idle_src_tty.input(st), 0);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	ck_assert_int_eq(poll(&pfd, 1, 0), 0);
+	touch("dev/pts/1", NOW - 1000);
+	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+	ck_assert_int_eq(idle_src_tty.input(st), 1);
+	ck_assert_int_eq(idle_src_tty.input(st), 0);
+	sample(&snap);
+	ck_assert_int_eq(snap.tty_last_ms, NOW - 1000);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("tty");
@@ -337,6 +362,7 @@ static Suite *make_suite(void)
 	   tcase_add_test(tc, test_local_wins); tcase_add_test(tc, test_stale_entries));
 	TC("directories", tcase_add_test(tc, test_missing_dir);
 	   tcase_add_test(tc, test_some_dirs_missing); tcase_add_test(tc, test_two_dirs));
+	TC("inotify", tcase_add_test(tc, test_inotify_wakes));
 	TC("failures", tcase_add_test(tc, test_dir_unreadable);
 	   tcase_add_test(tc, test_utmp_unreadable));
 #undef TC
