@@ -36,12 +36,14 @@ struct agent_job {
 	uint32_t id;
 	uint32_t user_id;
 	char state[24];   /* "RUNNING", "SUSPENDED", "PENDING", ... */
-	bool running;     /* RUNNING (or COMPLETING) */
+	bool running;     /* RUNNING (a job still COMPLETING is not: see completing) */
 	bool suspended;   /* SUSPENDED */
 	bool requeueable; /* batch job whose requeue flag is set */
 	bool batch;       /* a batch job (sbatch), not an interactive allocation */
 	time_t start_time;
-	time_t suspend_time; /* when last suspended, 0 if never */
+	time_t suspend_time; /* when it was suspended if SUSPENDED now, else 0 */
+	bool completing;  /* ending (or being requeued): processes being killed, nothing to do */
+	bool held;        /* PENDING with priority 0 (held): never starts until released */
 };
 
 /* slurm_init(); call once before the others. [conf] NULL uses $SLURM_CONF or the default. */
