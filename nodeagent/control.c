@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * control.c - the control socket server: accepts clients without blocking, reads one framed
+ * request each, answers through the daemon's handler, and drops clients that are slow,
+ * oversized or malformed. Also who counts as the console user.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <utmp.h>
+
+#include "control.h"
+
+int64_t agent_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int agent_ctl_open(struct agent_ctl *ctl, const char *path, agent_ctl_handler h, void *arg,
+		   char *err, size_t errlen)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int i;
+
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->lfd = -1;
+	for (i = 0; i < AGENT_CTL_CLIENTS; i++)
+		ctl->c[i].fd = -1;
+	ctl->handler = h;
+	ctl->arg = arg;
+	if (strlen(path) >= sizeof(sa.sun_path) || strlen(path) >= sizeof(ctl->path)) {
+		snprintf(err, errlen, "%s: socket path too long", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	ctl->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (ctl->lfd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	/* The caller holds the pid file lock: a socket left here is a dead instance's. */
+	unlink(path);
+	if (bind(ctl->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0666) < 0 ||
+	    listen(ctl->lfd, 16) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(ctl->lfd);
+		ctl->lfd = -1;
+		return -1;
+	}
+	strcpy(ctl->path, path);
+	return 0;
+}
+
+static void drop(struct agent_ctl_client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+void agent_ctl_close(struct agent_ctl *ctl)
+{
+	int i;
+
+	for (i = 0; i < AGENT_CTL_CLIENTS; i++)
+		if (ctl->c[i].fd >= 0)
+			drop(&ctl->c[i]);
+	if (ctl->lfd >= 0) {
+		close(ctl->lfd);
+		unlink(ctl->path);
+	}
+	ctl->lfd = -1;
+}
+
+static int free_slot(const struct agent_ctl *ctl)
+{
+	int i;
+
+	for (i = 0; i < AGENT_CTL_CLIENTS; i++)
+		if (ctl->c[i].fd < 0)
+			return i;
+	return -1;
+}
+
+int agent_ctl_pollfds(struct agent_ctl *ctl, struct pollfd *pfd, int max)
+{
+	int i, n = 0;
+
+	/* With every slot taken, new clients wait in the backlog, not in a busy loop. */
+	if (ctl->lfd >= 0 && n < max && free_slot(ctl) >= 0)
+		pfd[n++] = (struct pollfd){.fd = ctl->lfd, .events = POLLIN};
+	for (i = 0; i < AGENT_CTL_CLIENTS && n < max; i++)
+		if (ctl->c[i].fd >= 0)
+			pfd[n++] = (struct pollfd){.fd = ctl->c[i].fd,
+						   .events = ctl->c[i].out ? POLLOUT : POLLIN};
+	return n;
+}
+
+int64_t agent_ctl_deadline(const struct agent_ctl *ctl)
+{
+	int64_t best = 0;
+	int i;
+
+	for (i = 0; i < AGENT_CTL_CLIENTS; i++)
+		if (ctl->c[i].fd >= 0 && (!best || ctl->c[i].deadline_ms < best))
+			best = ctl->c[i].deadline_ms;
+	return best;
+}
+
+/* Frames [text] (taking ownership) as the client's response. */
+static void respond(struct agent_ctl_client *c, char *text)
+{
+	size_t n;
+
+	if (!text) {
+		drop(c);
+		return;
+	}
+	n = strlen(text);
+	if (n > AGENT_RESP_MAX)
+		n = AGENT_RESP_MAX;
+	c->out = malloc(n + 4);
+	if (!c->out) {
+		free(text);
+		drop(c);
+		return;
+	}
+	agent_proto_put_len((uint8_t *)c->out, (uint32_t)n);
+	memcpy(c->out + 4, text, n);
+	free(text);
+	c->outlen = n + 4;
+	c->outoff = 0;
+	/* Whatever else the client sends is not read: shut reading so it cannot pile up. */
+	shutdown(c->fd, SHUT_RD);
+}
+
+static void respond_str(struct agent_ctl_client *c, const char *msg)
+{
+	respond(c, strdup(msg));
+}
+
+static void accept_clients(struct agent_ctl *ctl)
+{
+	int slot;
+
+	while ((slot = free_slot(ctl)) >= 0) {
+		struct agent_ctl_client *c = &ctl->c[slot];
+		struct ucred cred;
+		socklen_t cl = sizeof(cred);
+		int fd = accept4(ctl->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return; /* EAGAIN, or a client that left: nothing to do */
+		memset(c, 0, sizeof(*c));
+		c->fd = fd;
+		c->deadline_ms = agent_mono_ms() + AGENT_CTL_DEADLINE_MS;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0) {
+			drop(c);
+			continue;
+		}
+		c->uid = cred.uid;
+	}
+}
+
+static void read_client(struct agent_ctl *ctl, struct agent_ctl_client *c)
+{
+	for (;;) {
+		ssize_t r;
+		char msg[96];
+
+		if (c->got < 4)
+			r = recv(c->fd, c->hdr + c->got, 4 - c->got, 0);
+		else
+			r = recv(c->fd, c->req + (c->got - 4), c->len - (c->got - 4), 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r <= 0) {
+			drop(c); /* closed early or broken: nobody to answer */
+			return;
+		}
+		c->got += (size_t)r;
+		if (c->got == 4) {
+			c->len = agent_proto_get_len(c->hdr);
+			/* Checked before a byte of the body is read or stored. */
+			if (c->len > AGENT_REQ_MAX) {
+				snprintf(msg, sizeof(msg),
+					 "error: request too long (%u bytes, at most %d)", c->len,
+					 AGENT_REQ_MAX);
+				respond_str(c, msg);
+				return;
+			}
+			if (c->len == 0) {
+				respond_str(c, "error: empty request");
+				return;
+			}
+		}
+		if (c->got > 4 && c->got == 4 + (size_t)c->len) {
+			c->req[c->len] = '\0';
+			if (strlen(c->req) != c->len) {
+				respond_str(c, "error: request contains a NUL byte");
+				return;
+			}
+			respond(c, ctl->handler(ctl->arg, c->req, c->uid));
+			return;
+		}
+	}
+}
+
+static void write_client(struct agent_ctl_client *c)
+{
+	while (c->outoff < c->outlen) {
+		ssize_t w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (w < 0) {
+			drop(c);
+			return;
+		}
+		c->outoff += (size_t)w;
+	}
+	drop(c);
+}
+
+void agent_ctl_serve(struct agent_ctl *ctl, const struct pollfd *pfd, int n)
+{
+	int64_t now = agent_mono_ms();
+	int i, k;
+
+	for (k = 0; k < n; k++) {
+		if (!pfd[k].revents)
+			continue;
+		if (pfd[k].fd == ctl->lfd) {
+			accept_clients(ctl);
+			continue;
+		}
+		for (i = 0; i < AGENT_CTL_CLIENTS; i++) {
+			struct agent_ctl_client *c = &ctl->c[i];
+
+			if (c->fd != pfd[k].fd)
+				continue;
+			if (c->out)
+				write_client(c);
+			else
+				read_client(ctl, c);
+			break;
+		}
+	}
+	for (i = 0; i < AGENT_CTL_CLIENTS; i++)
+		if (ctl->c[i].fd >= 0 && now >= ctl->c[i].deadline_ms)
+			drop(&ctl->c[i]);
+}
+
+bool agent_console_user(const char *utmp, uid_t uid)
+{
+	struct utmp u;
+	bool found = false;
+	int fd = open(utmp, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	while (!found && read(fd, &u, sizeof(u)) == (ssize_t)sizeof(u)) {
+		char name[sizeof(u.ut_user) + 1];
+		struct passwd pw, *res = NULL;
+		char pwbuf[1024];
+
+		if (u.ut_type != USER_PROCESS || u.ut_host[0])
+			continue;
+		memcpy(name, u.ut_user, sizeof(u.ut_user));
+		name[sizeof(u.ut_user)] = '\0';
+		if (!getpwnam_r(name, &pw, pwbuf, sizeof(pwbuf), &res) && res && pw.pw_uid == uid)
+			found = true;
+	}
+	close(fd);
+	return found;
+}

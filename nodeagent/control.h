@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * control.h - idleaccd's control socket: an AF_UNIX stream socket served from the main
+ * loop without blocking it. Clients are read and written only when poll says so, each
+ * within a short deadline, so a slow or hostile client never stalls the agent.
+ */
+#ifndef AGENT_CONTROL_H
+#define AGENT_CONTROL_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proto.h"
+
+#define AGENT_CTL_CLIENTS     8	   /* clients served at once; more wait in the backlog */
+#define AGENT_CTL_DEADLINE_MS 2000 /* a client must finish its exchange within this */
+
+/*
+ * Answers one request. [req] is NUL-terminated (at most AGENT_REQ_MAX bytes); [uid] comes
+ * from SO_PEERCRED. Returns a malloc'd response (at most AGENT_RESP_MAX bytes), or NULL when
+ * out of memory.
+ */
+typedef char *(*agent_ctl_handler)(void *arg, const char *req, uid_t uid);
+
+struct agent_ctl_client {
+	int fd;			     /* -1 if the slot is free */
+	uid_t uid;		     /* the peer, from SO_PEERCRED */
+	int64_t deadline_ms;	     /* monotonic ms by which the exchange must end */
+	uint8_t hdr[4];		     /* the length prefix as it arrives */
+	size_t got;		     /* bytes of header + request read so far */
+	uint32_t len;		     /* the request's announced length */
+	char req[AGENT_REQ_MAX + 1]; /* the request, NUL-terminated */
+	char *out;		     /* framed response being written, NULL while reading */
+	size_t outlen, outoff;	     /* its length and how much is written */
+};
+
+struct agent_ctl {
+	int lfd;	/* the listening socket, -1 if closed */
+	char path[108]; /* its path, unlinked on close */
+	agent_ctl_handler handler;
+	void *arg; /* passed to [handler] */
+	struct agent_ctl_client c[AGENT_CTL_CLIENTS];
+};
+
+/* Binds [path] (mode 0666: any local user may ask for the status). Returns 0, or -1. */
+int agent_ctl_open(struct agent_ctl *ctl, const char *path, agent_ctl_handler h, void *arg,
+		   char *err, size_t errlen);
+void agent_ctl_close(struct agent_ctl *ctl);
+
+/* Fills poll entries for the socket and clients; returns how many (at most [max]). */
+int agent_ctl_pollfds(struct agent_ctl *ctl, struct pollfd *pfd, int max);
+
+/* Serves whatever the poll entries [pfd] (from agent_ctl_pollfds) say is ready. */
+void agent_ctl_serve(struct agent_ctl *ctl, const struct pollfd *pfd, int n);
+
+/* The earliest client deadline (monotonic ms), 0 if no client. */
+int64_t agent_ctl_deadline(const struct agent_ctl *ctl);
+
+/*
+ * True if [uid] has a local session in the utmp file [utmp] (a USER_PROCESS entry with no
+ * remote host): the person at the console.
+ */
+bool agent_console_user(const char *utmp, uid_t uid);
+
+int64_t agent_mono_ms(void);
+
+#endif /* AGENT_CONTROL_H */

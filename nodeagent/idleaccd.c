@@ -1,0 +1,603 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * idleaccd.c - the agent's main program: options, start-up, signals and the main loop that
+ * samples libidle, decides (plan.c), hands Slurm calls to the worker thread (worker.c) and
+ * serves the control socket (control.c).
+ *
+ * One thread watches input and time; it never waits on Slurm. Every event (owner input, a
+ * sample tick, a worker result, a deadline, a request) runs the same cycle: decide, issue
+ * the planned calls, log what happened, persist the state file if it changed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "log.h"
+#include "plan.h"
+#include "report.h"
+#include "slurm.h"
+#include "state.h"
+#include "worker.h"
+
+#define MAX_IDLE_FDS 64	  /* input descriptors watched (evdev devices, inotify) */
+#define STOP_WAIT_MS 3000 /* at exit, how long a Slurm call in progress may delay us */
+
+struct daemon {
+	bool foreground;	   /* -D */
+	int verbose;		   /* -v count */
+	char conf_path[PATH_MAX];  /* -c, else the default path */
+	bool conf_given;	   /* -c was given: a missing file is an error */
+	char node[AGENT_NODE_LEN]; /* -N, else found from the host name */
+	char sock_path[PATH_MAX];  /* -s, else RUN_DIR/NODE.sock */
+	char pid_path[PATH_MAX];   /* RUN_DIR/NODE.pid */
+	char state_path[PATH_MAX]; /* STATE_DIR/NODE.state */
+
+	struct idle_config *cfg;      /* the configuration in force */
+	struct idle_agent_conf aconf; /* its agent: section */
+	struct agent_params params;   /* the node's policy and the reconcile period */
+	struct idle_ctx *ctx;	      /* the sampler */
+	struct idle_memo memo;	      /* the decision's memory between samples */
+	struct idle_snapshot snap;    /* the last sample */
+	bool have_snap;
+	int64_t next_sample_ms; /* wall clock of the next sample */
+
+	struct agent_state st;
+	unsigned logged; /* events of [st] already logged */
+	struct agent_worker *w;
+	struct agent_ctl ctl;
+	int sfd;     /* signalfd: SIGHUP, SIGTERM, SIGINT */
+	int pidfd;   /* the pid file */
+	bool locked; /* we hold its lock: it is ours to remove */
+};
+
+static void usage(FILE *f)
+{
+	char def[PATH_MAX];
+
+	idle_config_default_path(def, sizeof(def));
+	fprintf(f,
+		"usage: idleaccd [-D] [-n] [-v...] [-c FILE] [-N NODE] [-s SOCKET]\n"
+		"       idleaccd --help | --version\n"
+		"  -c FILE    configuration (default %s)\n"
+		"  -D         stay in the foreground and log to stderr\n"
+		"  -n         check the configuration, print \"configuration OK\" and exit\n"
+		"  -N NODE    this desktop's Slurm node (default: the node of this host)\n"
+		"  -s SOCKET  control socket (default RUN_DIR/NODE.sock)\n"
+		"  -v         log more (repeat for more)\n",
+		def);
+}
+
+/* Loads the configuration; the default path may be missing (built-in defaults apply). */
+static struct idle_config *load_config(const struct daemon *d, bool *defaults, char *err,
+				       size_t errlen)
+{
+	*defaults = false;
+	if (!d->conf_given && access(d->conf_path, F_OK) < 0 && errno == ENOENT) {
+		*defaults = true;
+		return idle_config_load(NULL, err, errlen);
+	}
+	return idle_config_load(d->conf_path, err, errlen);
+}
+
+static void log_lines(int prio, const char *prefix, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		agent_log(prio, "%s%.*s", prefix, (int)n, p);
+		p += n;
+		if (*p)
+			p++;
+	}
+}
+
+static void log_events(struct daemon *d)
+{
+	unsigned i = d->logged;
+
+	if (d->st.nevents - i > AGENT_MAX_EVENTS)
+		i = d->st.nevents - AGENT_MAX_EVENTS;
+	for (; i < d->st.nevents; i++) {
+		const struct agent_event *e = &d->st.events[i % AGENT_MAX_EVENTS];
+
+		agent_log(e->prio, "%s", e->text);
+	}
+	d->logged = d->st.nevents;
+}
+
+static void sample(struct daemon *d)
+{
+	int64_t now = idle_now_ms();
+	struct idle_verdict v;
+
+	idle_sample(d->ctx, now, &d->snap);
+	d->have_snap = true;
+	idle_decide(&d->snap, &d->params.pol, now, &d->memo, &v);
+	agent_observe(&d->st, &v, now);
+	d->next_sample_ms = now + d->aconf.interval * 1000;
+}
+
+/* Decide, hand the calls to the worker, log, persist. */
+static void cycle(struct daemon *d)
+{
+	struct agent_action acts[64];
+	int64_t now = idle_now_ms();
+	char err[AGENT_ERR_LEN];
+	int i, n;
+
+	n = agent_plan(&d->st, &d->params, now, acts, 64);
+	for (i = 0; i < n; i++) {
+		if (acts[i].kind == AGENT_ACT_STAND_ASIDE || acts[i].kind == AGENT_ACT_KEEP) {
+			agent_issue(&d->st, &acts[i], now);
+			continue;
+		}
+		if (agent_worker_push(d->w, &acts[i]) < 0) {
+			agent_log(LOG_ERR, "out of memory queueing %s",
+				  agent_act_name(acts[i].kind));
+			break;
+		}
+		agent_issue(&d->st, &acts[i], now);
+		if (acts[i].job)
+			agent_log(LOG_DEBUG, "queued %s job %" PRIu32, agent_act_name(acts[i].kind),
+				  acts[i].job);
+		else
+			agent_log(LOG_DEBUG, "queued %s %s", agent_act_name(acts[i].kind), d->node);
+	}
+	log_events(d);
+	if (d->st.dirty) {
+		if (agent_state_save(&d->st, d->state_path, err, sizeof(err)) < 0)
+			agent_log(LOG_ERR, "cannot write the state file: %s", err);
+		else
+			d->st.dirty = false;
+	}
+}
+
+static void apply_results(struct daemon *d)
+{
+	struct agent_result r;
+
+	while (agent_worker_pop(d->w, &r)) {
+		agent_apply(&d->st, &d->params, &r, idle_now_ms());
+		free(r.jobs);
+	}
+}
+
+static void set_params(struct daemon *d)
+{
+	d->aconf = *idle_config_agent(d->cfg);
+	if (d->aconf.interval < 1)
+		d->aconf.interval = 1;
+	idle_config_policy(d->cfg, d->node, &d->params.pol);
+	d->params.reconcile = d->aconf.reconcile > 0 ? d->aconf.reconcile : 1;
+}
+
+static void reload(struct daemon *d)
+{
+	char err[4096], e2[IDLE_ERR_LEN];
+	struct idle_config *c;
+	struct idle_ctx *ctx;
+	bool defaults;
+
+	c = load_config(d, &defaults, err, sizeof(err));
+	if (!c) {
+		log_lines(LOG_ERR, "reload rejected: ", err);
+		agent_log(LOG_ERR, "reload rejected: keeping the configuration in force");
+		return;
+	}
+	ctx = idle_open(idle_config_sources(c), NULL, e2, sizeof(e2));
+	if (!ctx) {
+		agent_log(LOG_ERR, "reload rejected: %s", e2);
+		idle_config_free(c);
+		return;
+	}
+	if (strcmp(idle_config_agent(c)->run_dir, d->aconf.run_dir) ||
+	    strcmp(idle_config_agent(c)->state_dir, d->aconf.state_dir))
+		agent_log(LOG_WARNING, "run_dir and state_dir changes take effect at restart");
+	idle_close(d->ctx);
+	idle_config_free(d->cfg);
+	d->ctx = ctx;
+	d->cfg = c;
+	set_params(d);
+	agent_log(LOG_NOTICE, "configuration reloaded from %s",
+		  defaults ? "built-in defaults" : d->conf_path);
+	sample(d);
+}
+
+static char *handle_request(void *arg, const char *req, uid_t uid)
+{
+	struct daemon *d = arg;
+	char line[AGENT_REQ_MAX + 1], resp[512], user[AGENT_USER_LEN], pwbuf[1024];
+	struct passwd pw, *pwr = NULL;
+	int64_t now = idle_now_ms();
+	size_t n;
+	char *arg1;
+
+	snprintf(line, sizeof(line), "%s", req);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == ' ' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	arg1 = strchr(line, ' ');
+	if (arg1)
+		*arg1++ = '\0';
+	if (!getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &pwr) && pwr)
+		snprintf(user, sizeof(user), "%s", pw.pw_name);
+	else
+		snprintf(user, sizeof(user), "%u", (unsigned)uid);
+
+	if (!strcmp(line, "status") && !arg1) {
+		struct agent_buf b;
+		char header[PATH_MAX + 128];
+		char *out = malloc(AGENT_RESP_MAX);
+
+		if (!out)
+			return NULL;
+		snprintf(header, sizeof(header), "node %s: idleaccd %s, pid %d, config %s", d->node,
+			 PACKAGE_VERSION, (int)getpid(),
+			 idle_config_path(d->cfg)[0] ? idle_config_path(d->cfg)
+						     : "(built-in defaults)");
+		agent_buf_init(&b, out, AGENT_RESP_MAX);
+		agent_report_status(&b, &d->st, &d->params, d->have_snap ? &d->snap : NULL, header,
+				    now);
+		return out;
+	}
+	if (!strcmp(line, "hold") || !strcmp(line, "release")) {
+		bool console =
+		    uid == 0 || agent_console_user(idle_config_sources(d->cfg)->utmp_file, uid);
+		int64_t secs;
+
+		if (!strcmp(line, "release")) {
+			if (arg1)
+				snprintf(resp, sizeof(resp), "error: release takes no argument");
+			else
+				agent_release(&d->st, (uint32_t)uid, user, console, now, resp,
+					      sizeof(resp));
+		} else if (!arg1 || idle_parse_duration(arg1, &secs) < 0) {
+			snprintf(resp, sizeof(resp), "error: usage: hold SECONDS");
+		} else {
+			agent_hold(&d->st, (uint32_t)uid, user, console, secs, d->aconf.max_hold,
+				   now, resp, sizeof(resp));
+		}
+		agent_log(LOG_INFO, "request \"%s%s%s\" from %s: %s", line, arg1 ? " " : "",
+			  arg1 ? arg1 : "", user, resp);
+		return strdup(resp);
+	}
+	for (n = 0; line[n]; n++)
+		if ((unsigned char)line[n] < 0x20 || (unsigned char)line[n] >= 0x7f)
+			break;
+	if (line[n] || n > 40)
+		snprintf(resp, sizeof(resp),
+			 "error: unknown request (expected status, hold SECONDS or release)");
+	else
+		snprintf(resp, sizeof(resp),
+			 "error: unknown request \"%s%s%s\" (expected status, hold SECONDS or"
+			 " release)",
+			 line, arg1 ? " " : "", arg1 && strlen(arg1) < 40 ? arg1 : "");
+	agent_log(LOG_INFO, "bad request from %s: %s", user, resp);
+	return strdup(resp);
+}
+
+static int mkdirs(const char *path, mode_t mode)
+{
+	char p[PATH_MAX];
+	char *s;
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static int lock_pidfile(struct daemon *d)
+{
+	d->pidfd = open(d->pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (d->pidfd < 0) {
+		agent_log(LOG_ERR, "%s: %s", d->pid_path, strerror(errno));
+		return -1;
+	}
+	if (flock(d->pidfd, LOCK_EX | LOCK_NB) < 0) {
+		agent_log(LOG_ERR, "%s: another idleaccd runs for node %s", d->pid_path, d->node);
+		return -1;
+	}
+	d->locked = true;
+	return 0;
+}
+
+static void write_pid(struct daemon *d)
+{
+	char b[32];
+	int n = snprintf(b, sizeof(b), "%d\n", (int)getpid());
+
+	if (ftruncate(d->pidfd, 0) < 0 || pwrite(d->pidfd, b, (size_t)n, 0) != n)
+		agent_log(LOG_WARNING, "%s: %s", d->pid_path, strerror(errno));
+}
+
+static int find_node(struct daemon *d)
+{
+	char host[256], err[AGENT_ERR_LEN];
+
+	if (d->node[0])
+		return 0;
+	if (gethostname(host, sizeof(host)) < 0) {
+		agent_log(LOG_ERR, "gethostname: %s", strerror(errno));
+		return -1;
+	}
+	host[sizeof(host) - 1] = '\0';
+	if (agent_slurm_node_of_host(host, d->node, sizeof(d->node), err, sizeof(err)) < 0) {
+		agent_log(LOG_ERR, "cannot find the Slurm node of host %s: %s (use -N NODE)", host,
+			  err);
+		return -1;
+	}
+	return 0;
+}
+
+static int setup(struct daemon *d)
+{
+	char err[AGENT_ERR_LEN];
+	sigset_t set;
+
+	if (agent_slurm_init(NULL, err, sizeof(err)) < 0) {
+		agent_log(LOG_ERR, "%s", err);
+		return -1;
+	}
+	if (find_node(d) < 0)
+		return -1;
+	set_params(d);
+	if (!d->sock_path[0])
+		snprintf(d->sock_path, sizeof(d->sock_path), "%s/%s.sock", d->aconf.run_dir,
+			 d->node);
+	snprintf(d->pid_path, sizeof(d->pid_path), "%s/%s.pid", d->aconf.run_dir, d->node);
+	snprintf(d->state_path, sizeof(d->state_path), "%s/%s.state", d->aconf.state_dir, d->node);
+	if (mkdirs(d->aconf.run_dir, 0755) < 0 || mkdirs(d->aconf.state_dir, 0700) < 0) {
+		agent_log(LOG_ERR, "cannot create %s or %s: %s", d->aconf.run_dir,
+			  d->aconf.state_dir, strerror(errno));
+		return -1;
+	}
+	if (lock_pidfile(d) < 0)
+		return -1;
+	if (!d->foreground) {
+		if (daemon(0, 0) < 0) {
+			agent_log(LOG_ERR, "daemon: %s", strerror(errno));
+			return -1;
+		}
+		agent_log_open(false, d->verbose);
+	}
+	write_pid(d);
+
+	agent_state_init(&d->st, d->node);
+	if (agent_state_load(&d->st, d->state_path, err, sizeof(err)) < 0)
+		agent_log(LOG_ERR, "ignoring the state file: %s", err);
+	else if (d->st.njobs || d->st.hold_until_ms)
+		agent_log(LOG_NOTICE,
+			  "state file: %zu job records%s; adopted once slurmctld"
+			  " confirms them",
+			  d->st.njobs, d->st.hold_until_ms ? ", a hold" : "");
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sfd < 0) {
+		agent_log(LOG_ERR, "signalfd: %s", strerror(errno));
+		return -1;
+	}
+	d->ctx = idle_open(idle_config_sources(d->cfg), NULL, err, sizeof(err));
+	if (!d->ctx) {
+		agent_log(LOG_ERR, "%s", err);
+		return -1;
+	}
+	if (agent_ctl_open(&d->ctl, d->sock_path, handle_request, d, err, sizeof(err)) < 0) {
+		agent_log(LOG_ERR, "control socket: %s", err);
+		return -1;
+	}
+	d->w = agent_worker_start(d->node, err, sizeof(err));
+	if (!d->w) {
+		agent_log(LOG_ERR, "%s", err);
+		return -1;
+	}
+	agent_log(LOG_NOTICE, "idleaccd %s started for node %s (socket %s, policy %s)",
+		  PACKAGE_VERSION, d->node, d->sock_path,
+		  idle_on_return_name(d->params.pol.on_owner_return));
+	return 0;
+}
+
+static int timeout_ms(struct daemon *d)
+{
+	int64_t now = idle_now_ms(), t = d->next_sample_ms - now, dl, mono;
+
+	dl = agent_deadline(&d->st, &d->params, now);
+	if (dl && dl - now < t)
+		t = dl - now;
+	mono = agent_ctl_deadline(&d->ctl);
+	if (mono && mono - agent_mono_ms() < t)
+		t = mono - agent_mono_ms();
+	if (t < 0)
+		t = 0;
+	return t > INT_MAX ? INT_MAX : (int)t + 1; /* +1: wake after, not just before */
+}
+
+static int run(struct daemon *d)
+{
+	struct pollfd pfd[4 + AGENT_CTL_CLIENTS + 1 + MAX_IDLE_FDS];
+	int idle_fd[MAX_IDLE_FDS];
+
+	sample(d);
+	for (;;) {
+		int n = 0, nidle, ctl0, nctl, idle0, i, r;
+		bool input = false;
+
+		cycle(d);
+		pfd[n++] = (struct pollfd){.fd = d->sfd, .events = POLLIN};
+		pfd[n++] = (struct pollfd){.fd = agent_worker_fd(d->w), .events = POLLIN};
+		ctl0 = n;
+		nctl = agent_ctl_pollfds(&d->ctl, pfd + n, AGENT_CTL_CLIENTS + 1);
+		n += nctl;
+		idle0 = n;
+		nidle = idle_fds(d->ctx, idle_fd, MAX_IDLE_FDS);
+		for (i = 0; i < nidle; i++)
+			pfd[n++] = (struct pollfd){.fd = idle_fd[i], .events = POLLIN};
+
+		r = poll(pfd, (nfds_t)n, timeout_ms(d));
+		if (r < 0 && errno != EINTR) {
+			agent_log(LOG_ERR, "poll: %s", strerror(errno));
+			return 1;
+		}
+		if (r > 0 && pfd[0].revents) {
+			struct signalfd_siginfo si;
+
+			while (read(d->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo == SIGHUP) {
+					agent_log(LOG_NOTICE, "SIGHUP: reloading %s", d->conf_path);
+					reload(d);
+				} else {
+					agent_log(LOG_NOTICE,
+						  "signal %u: exiting; node %s left as it"
+						  " is",
+						  si.ssi_signo, d->node);
+					return 0;
+				}
+			}
+		}
+		if (r > 0 && pfd[1].revents)
+			apply_results(d);
+		for (i = idle0; r > 0 && i < idle0 + nidle; i++)
+			if (pfd[i].revents)
+				input = true;
+		if (input) {
+			idle_input(d->ctx);
+			/* The owner is back: decide now, not at the next tick. Input while already
+			 * judged present changes nothing, so it costs no sample. */
+			if (d->st.verdict.owner != IDLE_OWNER_PRESENT || d->st.verdict.run ||
+			    d->st.verdict.offer)
+				sample(d);
+		}
+		if (r > 0 && nctl)
+			agent_ctl_serve(&d->ctl, pfd + ctl0, nctl);
+		else
+			agent_ctl_serve(&d->ctl, pfd, 0); /* only expires slow clients */
+		if (idle_now_ms() >= d->next_sample_ms)
+			sample(d);
+	}
+}
+
+static void cleanup(struct daemon *d)
+{
+	char err[AGENT_ERR_LEN];
+
+	if (d->locked && d->st.name[0] &&
+	    agent_state_save(&d->st, d->state_path, err, sizeof(err)) < 0)
+		agent_log(LOG_ERR, "cannot write the state file: %s", err);
+	agent_ctl_close(&d->ctl);
+	if (d->locked)
+		unlink(d->pid_path);
+	if (d->pidfd >= 0)
+		close(d->pidfd);
+	if (d->w && agent_worker_stop(d->w, STOP_WAIT_MS))
+		agent_slurm_fini();
+	idle_close(d->ctx);
+	idle_config_free(d->cfg);
+	agent_log_close();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	static struct daemon d; /* large: keep it off the stack */
+	char err[4096];
+	bool check = false, defaults;
+	int c, rc;
+
+	d.sfd = d.pidfd = -1;
+	d.ctl.lfd = -1;
+	idle_config_default_path(d.conf_path, sizeof(d.conf_path));
+	while ((c = getopt_long(argc, argv, "c:DnN:s:v", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			/* Absolute: the daemon works from / and rereads it on SIGHUP. */
+			if (!realpath(optarg, d.conf_path))
+				snprintf(d.conf_path, sizeof(d.conf_path), "%s", optarg);
+			d.conf_given = true;
+			break;
+		case 'D':
+			d.foreground = true;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'N':
+			if (strlen(optarg) >= sizeof(d.node) || !optarg[0]) {
+				fprintf(stderr, "idleaccd: bad node name \"%s\"\n", optarg);
+				return 2;
+			}
+			snprintf(d.node, sizeof(d.node), "%s", optarg);
+			break;
+		case 's':
+			snprintf(d.sock_path, sizeof(d.sock_path), "%s", optarg);
+			break;
+		case 'v':
+			d.verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("idleaccd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "idleaccd: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	d.cfg = load_config(&d, &defaults, err, sizeof(err));
+	if (!d.cfg) {
+		fprintf(stderr, "%s%s", err, err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
+		return 1;
+	}
+	if (check) {
+		printf("configuration OK\n");
+		idle_config_free(d.cfg);
+		return 0;
+	}
+	agent_log_open(true, d.verbose); /* stderr until we detach */
+	if (defaults)
+		agent_log(LOG_NOTICE, "%s not found: using built-in defaults", d.conf_path);
+	rc = setup(&d) < 0 ? 1 : run(&d);
+	cleanup(&d);
+	return rc;
+}

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plan.h - the agent's state and its pure decisions: from (verdict, state, policy, now) to the
+ * Slurm actions to take, and how each action's result changes the state. No I/O here, so
+ * every rule is unit-tested with plain structs (tests/check_agent.c).
+ *
+ * The daemon runs one cycle on every event (sample, input, worker result, timer, request):
+ *   agent_observe(verdict) -> agent_plan() -> agent_issue() for each action, queued to the
+ *   worker -> later agent_apply(result) -> agent_plan() again.
+ * Actions are planned from the difference between what we want and what we last saw of
+ * Slurm, with a "busy" flag per object while a call is in flight: one call per transition,
+ * never one per sample.
+ */
+#ifndef AGENT_PLAN_H
+#define AGENT_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "idle.h"
+#include "slurm.h"
+
+/* Every drain reason of ours starts with this tag; we resume only nodes whose reason has it. */
+#define AGENT_TAG "IDLEACC:"
+/* A hold's reason starts with this (after the tag), so a hold and an owner drain differ. */
+#define AGENT_HOLD_PREFIX "IDLEACC: held by "
+
+#define AGENT_MAX_JOBS	 256 /* jobs tracked on one node; a desktop runs a few */
+#define AGENT_MAX_EVENTS 64  /* events kept for the log and the status */
+#define AGENT_EVENT_LEN	 320 /* one event's text, NUL included */
+#define AGENT_ERR_LEN	 256 /* one error message, NUL included */
+#define AGENT_USER_LEN	 32  /* a user name */
+
+/* Backoff between calls while slurmctld is unreachable or a call keeps failing. */
+#define AGENT_BACKOFF_MIN_MS 1000
+#define AGENT_BACKOFF_MAX_MS 60000
+/* While we stand aside, reread the node this often: an admin's resume is noticed soon. */
+#define AGENT_ASIDE_RECONCILE_MS 60000
+/* After a call about a job failed (the job ended, say): wait this long before the next one. */
+#define AGENT_RETRY_MS 10000
+
+enum agent_act {
+	AGENT_ACT_RECONCILE = 0, /* read the node and its jobs */
+	AGENT_ACT_JOBS,		 /* read the jobs on the node */
+	AGENT_ACT_DRAIN,	 /* drain the node with [reason] (unless someone else drained it) */
+	AGENT_ACT_RESUME,	 /* resume the node (only if its reason is still ours) */
+	AGENT_ACT_SUSPEND,	 /* suspend [job] */
+	AGENT_ACT_RESUME_JOB,	 /* resume [job] we suspended */
+	AGENT_ACT_SIGNAL,	 /* send [sig] to [job] */
+	AGENT_ACT_REQUEUE,	 /* requeue [job], not held */
+	AGENT_ACT_CANCEL,	 /* cancel [job] */
+	AGENT_ACT_STAND_ASIDE,	 /* no call: note once that the node belongs to someone else */
+	AGENT_ACT_KEEP,		 /* no call: [job] cannot be requeued, keep it suspended */
+	AGENT_ACT_COUNT
+};
+
+struct agent_action {
+	enum agent_act kind;
+	uint32_t job;		       /* the job, for job actions; 0 otherwise */
+	int sig;		       /* AGENT_ACT_SIGNAL: the signal */
+	bool keep;		       /* AGENT_ACT_SUSPEND: the job cannot be requeued: keep it
+					* suspended until the owner leaves */
+	enum agent_act then;	       /* AGENT_ACT_SIGNAL: what follows the grace (REQUEUE or
+					* CANCEL) */
+	char reason[AGENT_REASON_LEN]; /* AGENT_ACT_DRAIN: the reason, "IDLEACC: ..." */
+};
+
+/* What we did to a job. */
+enum agent_fate {
+	AGENT_JOB_SEEN = 0,	/* on the node; nothing done by us (or resumed by us) */
+	AGENT_JOB_SUSPENDED,	/* suspended by us; requeued after max_suspend */
+	AGENT_JOB_KEPT,		/* suspended by us and cannot be requeued: kept until the owner
+				 * leaves */
+	AGENT_JOB_WARN_REQUEUE, /* warned with the warn signal; requeued after warn_grace */
+	AGENT_JOB_WARN_CANCEL,	/* warned with the warn signal; cancelled after warn_grace */
+	AGENT_JOB_REQUEUED,	/* requeued by us: gone from the node */
+	AGENT_JOB_CANCELLED,	/* cancelled by us */
+};
+
+/* One job on the node, as Slurm last showed it and with what we did to it. */
+struct agent_tjob {
+	uint32_t id;
+	char state[24];	      /* Slurm's state when last listed, "" if not listed since start-up */
+	bool running;	      /* RUNNING when last listed */
+	bool suspended;	      /* SUSPENDED when last listed */
+	bool can_requeue;     /* a batch job with the requeue flag, as far as we know */
+	enum agent_fate fate; /* what we did */
+	int64_t fate_ms;      /* when the fate was set (ms since the epoch) */
+	int64_t suspended_ms; /* when we suspended it; max_suspend counts from here; 0 if not */
+	int64_t resumed_ms;   /* when we last resumed it, 0 if never (shown in the status) */
+	bool busy;	      /* a call about this job is in flight */
+	int64_t retry_ms;     /* after a failed call: no new call before this */
+};
+
+/* One line of the agent's history: every action, result and change of mind. */
+struct agent_event {
+	int64_t ms;		    /* when */
+	int prio;		    /* syslog priority (LOG_ERR .. LOG_DEBUG) */
+	bool transition;	    /* a change of node or job state (shown in the status) */
+	char text[AGENT_EVENT_LEN]; /* "drain d1: IDLEACC: console input 4s ago < 15m" */
+};
+
+/* What the decisions read besides the state: the node's policy and the agent settings. */
+struct agent_params {
+	struct idle_policy pol; /* the policy of this node */
+	int64_t reconcile;	/* seconds between reconciles when nothing changes */
+};
+
+/* Everything the agent knows and has done. Owned by the main thread. */
+struct agent_state {
+	char name[AGENT_NODE_LEN]; /* our Slurm node's name */
+
+	bool have_verdict;	     /* a sample was decided */
+	struct idle_verdict verdict; /* the last verdict */
+	int64_t stop_since_ms;	     /* since when jobs must stop (owner back or hold); 0 if they
+				      * may run */
+
+	bool node_known;	 /* [node] was read at least once */
+	struct agent_node node;	 /* the node as last read or changed by us */
+	int64_t node_seen_ms;	 /* when [node] was last read or changed */
+	bool node_busy;		 /* a drain/resume is in flight */
+	int64_t node_retry_ms;	 /* after a failed drain/resume: not before this */
+	int64_t node_backoff_ms; /* current backoff of failing drain/resume calls */
+	bool aside;		 /* the node is someone else's: we noted it and stand aside */
+
+	bool online;			/* the last call reached slurmctld */
+	int64_t offline_since_ms;	/* when it stopped answering, 0 while online */
+	int64_t backoff_ms;		/* current backoff while offline */
+	int64_t retry_ms;		/* while offline: next attempt */
+	char last_error[AGENT_ERR_LEN]; /* the last failed call, "" if none */
+
+	bool reconcile_busy;	   /* a reconcile is in flight */
+	int64_t next_reconcile_ms; /* when the next reconcile is due; 0: at once */
+	bool jobs_busy;		   /* a job listing is in flight (alone or in a reconcile) */
+	int64_t jobs_asked_ms;	   /* when the listing in flight was asked for */
+	int64_t jobs_listed_ms;	   /* when the last good listing was asked for; 0 never */
+	bool jobs_stale;	   /* a job call failed: list the jobs again */
+	int64_t jobs_retry_ms;	   /* after a failed listing: not before this */
+
+	size_t njobs;
+	struct agent_tjob jobs[AGENT_MAX_JOBS]; /* jobs on the node and our records */
+
+	int64_t hold_until_ms;		    /* a console user's hold ends at this time; 0 if none */
+	uint32_t hold_uid;		    /* who asked for the hold */
+	char hold_user[AGENT_USER_LEN];	    /* their name */
+	char hold_reason[AGENT_REASON_LEN]; /* "IDLEACC: held by alice until 14:30" */
+
+	unsigned nevents; /* events ever noted; the last AGENT_MAX_EVENTS are kept */
+	struct agent_event events[AGENT_MAX_EVENTS]; /* ring: event i is at i % AGENT_MAX_EVENTS */
+	bool dirty; /* what the state file keeps changed: write it */
+};
+
+/* A worker's answer to one action. */
+struct agent_result {
+	struct agent_action act; /* the action, as issued */
+	int rc;			 /* 0 done, -1 failed */
+	bool unreachable;	 /* failed because slurmctld could not be reached */
+	bool skipped;		 /* drain/resume not done: the node was someone else's, or
+				  * already in that state ([node] says how) */
+	char err[AGENT_ERR_LEN]; /* why it failed */
+	bool have_node;		 /* [node] was read */
+	struct agent_node node;
+	bool have_jobs;		/* [jobs] was read */
+	struct agent_job *jobs; /* malloc'd, owned by the result */
+	size_t njobs;
+};
+
+void agent_state_init(struct agent_state *st, const char *node);
+
+/* Adds an event (and marks nothing else). */
+void agent_note(struct agent_state *st, int64_t now_ms, int prio, bool transition, const char *fmt,
+		...) __attribute__((format(printf, 5, 6)));
+
+/* The node is drained or down with a reason that is not ours: hands off. */
+bool agent_node_foreign(const struct agent_node *n);
+
+/* "IDLEACC: " + the verdict's reasons, cut to fit Slurm's reason. */
+char *agent_drain_reason(const struct idle_verdict *v, char *buf, size_t len);
+
+bool agent_hold_active(const struct agent_state *st, int64_t now_ms);
+
+/* Takes a new verdict: tracks since when jobs must stop; ends an expired hold. */
+void agent_observe(struct agent_state *st, const struct idle_verdict *v, int64_t now_ms);
+
+/* The actions due now, at most [max]; returns how many. Pure. */
+int agent_plan(const struct agent_state *st, const struct agent_params *p, int64_t now_ms,
+	       struct agent_action *acts, int max);
+
+/* Records that [a] was handed to the worker (or done, for the no-call actions). */
+void agent_issue(struct agent_state *st, const struct agent_action *a, int64_t now_ms);
+
+/* Takes the worker's result for an issued action. */
+void agent_apply(struct agent_state *st, const struct agent_params *p, const struct agent_result *r,
+		 int64_t now_ms);
+
+/* When something is next due without a new sample (a deadline, a retry); 0 if nothing. */
+int64_t agent_deadline(const struct agent_state *st, const struct agent_params *p, int64_t now_ms);
+
+/*
+ * A request to hold the desktop for [secs] by [uid]/[user]; [console] says the user has a
+ * local session. Sets the hold, or refuses. Writes the answer for the client into [resp]
+ * ("ok: ...", "refused: ...") and returns 0 if held, -1 if refused.
+ */
+int agent_hold(struct agent_state *st, uint32_t uid, const char *user, bool console, int64_t secs,
+	       int64_t max_hold, int64_t now_ms, char *resp, size_t len);
+
+/* Ends the hold; the same rights as agent_hold. Returns 0, or -1 if refused. */
+int agent_release(struct agent_state *st, uint32_t uid, const char *user, bool console,
+		  int64_t now_ms, char *resp, size_t len);
+
+/* Names, for logs and the status. */
+const char *agent_act_name(enum agent_act a);
+const char *agent_fate_name(enum agent_fate f);
+
+struct agent_tjob *agent_job_find(struct agent_state *st, uint32_t id);
+
+#endif /* AGENT_PLAN_H */

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * worker.c - the thread that talks to slurmctld: takes actions from a queue, makes the calls
+ * (nodeagent/slurm.c), and queues the results for the main loop.
+ *
+ * Node changes read the node first and never touch a node that someone else drained: the
+ * main thread's view may be minutes old, and an admin's reason must never be overwritten.
+ * While slurmctld is unreachable every queued call would wait MessageTimeout; after one such
+ * failure the rest fail at once until a reconcile gets through again (the main loop sends
+ * those with backoff).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "slurm.h"
+#include "worker.h"
+
+struct item {
+	struct item *next;
+	struct agent_action act; /* for the action queue */
+	struct agent_result res; /* for the result queue */
+};
+
+struct agent_worker {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* signalled when an action is queued or stop is set */
+	struct item *todo, **todo_tail; /* actions, oldest first */
+	struct item *done, **done_tail; /* results, oldest first */
+	bool stop;			/* the main thread asked us to end */
+	bool ended;			/* the thread has ended */
+	int efd;			/* eventfd: results are waiting */
+	char node[AGENT_NODE_LEN];
+	bool offline; /* the last call could not reach slurmctld (worker-only) */
+};
+
+static void fail(struct agent_result *r, const char *err)
+{
+	r->rc = -1;
+	r->unreachable = agent_slurm_unreachable();
+	snprintf(r->err, sizeof(r->err), "%s", err);
+}
+
+static void run(struct agent_worker *w, struct agent_result *r)
+{
+	const struct agent_action *a = &r->act;
+	char err[AGENT_ERR_LEN] = "";
+	int rc = 0;
+
+	if (w->offline && a->kind != AGENT_ACT_RECONCILE) {
+		r->rc = -1;
+		r->unreachable = true;
+		snprintf(r->err, sizeof(r->err), "slurmctld unreachable: not tried");
+		return;
+	}
+	switch (a->kind) {
+	case AGENT_ACT_RECONCILE:
+		if (agent_slurm_node(w->node, &r->node, err, sizeof(err)) < 0) {
+			fail(r, err);
+			return;
+		}
+		r->have_node = true;
+		/* fall through */
+	case AGENT_ACT_JOBS:
+		if (agent_slurm_jobs(w->node, &r->jobs, &r->njobs, err, sizeof(err)) < 0) {
+			fail(r, err);
+			return;
+		}
+		r->have_jobs = true;
+		return;
+	case AGENT_ACT_DRAIN:
+	case AGENT_ACT_RESUME:
+		if (agent_slurm_node(w->node, &r->node, err, sizeof(err)) < 0) {
+			fail(r, err);
+			return;
+		}
+		r->have_node = true;
+		if (agent_node_foreign(&r->node) ||
+		    (a->kind == AGENT_ACT_RESUME && !r->node.drain)) {
+			r->skipped = true;
+			return;
+		}
+		if (a->kind == AGENT_ACT_DRAIN) {
+			rc = agent_slurm_drain(w->node, a->reason, err, sizeof(err));
+			if (!rc) {
+				r->node.drain = true;
+				snprintf(r->node.reason, sizeof(r->node.reason), "%s", a->reason);
+				r->node.reason_uid = (uint32_t)getuid();
+				r->node.reason_time = time(NULL);
+			}
+		} else {
+			rc = agent_slurm_resume(w->node, err, sizeof(err));
+			if (!rc) {
+				r->node.drain = false;
+				r->node.reason[0] = '\0';
+			}
+		}
+		break;
+	case AGENT_ACT_SUSPEND:
+		rc = agent_slurm_suspend(a->job, err, sizeof(err));
+		break;
+	case AGENT_ACT_RESUME_JOB:
+		rc = agent_slurm_resume_job(a->job, err, sizeof(err));
+		break;
+	case AGENT_ACT_SIGNAL:
+		rc = agent_slurm_signal(a->job, a->sig, err, sizeof(err));
+		break;
+	case AGENT_ACT_REQUEUE:
+		rc = agent_slurm_requeue(a->job, err, sizeof(err));
+		break;
+	case AGENT_ACT_CANCEL:
+		rc = agent_slurm_cancel(a->job, err, sizeof(err));
+		break;
+	default:
+		return;
+	}
+	if (rc < 0)
+		fail(r, err);
+}
+
+static void *worker_main(void *arg)
+{
+	struct agent_worker *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		struct item *it;
+		uint64_t one = 1;
+
+		while (!w->todo && !w->stop)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (w->stop)
+			break;
+		it = w->todo;
+		w->todo = it->next;
+		if (!w->todo)
+			w->todo_tail = &w->todo;
+		pthread_mutex_unlock(&w->lock);
+
+		memset(&it->res, 0, sizeof(it->res));
+		it->res.act = it->act;
+		run(w, &it->res);
+		if (it->res.rc == 0)
+			w->offline = false;
+		else if (it->res.unreachable)
+			w->offline = true;
+		if (it->act.job)
+			agent_log(LOG_DEBUG, "worker: %s job %" PRIu32 ": %s",
+				  agent_act_name(it->act.kind), it->act.job,
+				  it->res.rc ? it->res.err : "ok");
+		else
+			agent_log(LOG_DEBUG, "worker: %s %s: %s", agent_act_name(it->act.kind),
+				  w->node, it->res.rc ? it->res.err : "ok");
+
+		pthread_mutex_lock(&w->lock);
+		it->next = NULL;
+		*w->done_tail = it;
+		w->done_tail = &it->next;
+		if (write(w->efd, &one, sizeof(one)) < 0) {
+			/* an eventfd write fails only on overflow: it is readable anyway */
+		}
+	}
+	w->ended = true;
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+struct agent_worker *agent_worker_start(const char *node, char *err, size_t errlen)
+{
+	struct agent_worker *w = calloc(1, sizeof(*w));
+	sigset_t all, old;
+	int e;
+
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	snprintf(w->node, sizeof(w->node), "%s", node);
+	w->todo_tail = &w->todo;
+	w->done_tail = &w->done;
+	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->efd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		free(w);
+		return NULL;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	/* Signals belong to the main thread's signalfd. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&w->thread, NULL, worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		snprintf(err, errlen, "pthread_create: %s", strerror(e));
+		close(w->efd);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+int agent_worker_fd(const struct agent_worker *w)
+{
+	return w->efd;
+}
+
+int agent_worker_push(struct agent_worker *w, const struct agent_action *a)
+{
+	struct item *it = calloc(1, sizeof(*it));
+
+	if (!it)
+		return -1;
+	it->act = *a;
+	pthread_mutex_lock(&w->lock);
+	*w->todo_tail = it;
+	w->todo_tail = &it->next;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
+int agent_worker_pop(struct agent_worker *w, struct agent_result *r)
+{
+	struct item *it;
+	uint64_t n;
+
+	pthread_mutex_lock(&w->lock);
+	it = w->done;
+	if (it) {
+		w->done = it->next;
+		if (!w->done)
+			w->done_tail = &w->done;
+	} else if (read(w->efd, &n, sizeof(n)) < 0) {
+		/* EAGAIN: already drained */
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (!it)
+		return 0;
+	*r = it->res;
+	free(it);
+	return 1;
+}
+
+bool agent_worker_stop(struct agent_worker *w, int timeout_ms)
+{
+	struct timespec ts;
+	struct item *it;
+	bool joined;
+
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	joined = pthread_timedjoin_np(w->thread, NULL, &ts) == 0;
+	if (!joined)
+		return false; /* the thread still uses [w]: leave it to process exit */
+	while ((it = w->todo)) {
+		w->todo = it->next;
+		free(it);
+	}
+	while ((it = w->done)) {
+		w->done = it->next;
+		free(it->res.jobs);
+		free(it);
+	}
+	close(w->efd);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(w);
+	return true;
+}

@@ -1,0 +1,984 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_agent.c - idleaccd's decisions (nodeagent/plan.c) with plain structs, its state file,
+ * the control socket's framing and server, and the status text.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <utmp.h>
+
+#include "control.h"
+#include "plan.h"
+#include "proto.h"
+#include "report.h"
+#include "state.h"
+#include "testutil.h"
+
+#define T0 1700000000000LL /* a wall clock, ms */
+#define S  1000LL	   /* one second in ms */
+
+static struct agent_params params(enum idle_on_return mode)
+{
+	struct agent_params p;
+
+	idle_policy_default(&p.pol);
+	p.pol.on_owner_return = mode;
+	p.pol.max_suspend = 600;
+	p.pol.warn_grace = 120;
+	p.pol.warn_signal = SIGTERM;
+	p.reconcile = 100000; /* out of the way unless a test wants it */
+	return p;
+}
+
+static struct idle_verdict present(const char *why)
+{
+	struct idle_verdict v;
+
+	memset(&v, 0, sizeof(v));
+	v.owner = IDLE_OWNER_PRESENT;
+	v.nreasons = 1;
+	snprintf(v.reasons[0], sizeof(v.reasons[0]), "%s", why);
+	return v;
+}
+
+static struct idle_verdict absent(bool offer, bool run)
+{
+	struct idle_verdict v;
+
+	memset(&v, 0, sizeof(v));
+	v.owner = IDLE_OWNER_ABSENT;
+	v.offer = offer;
+	v.run = run;
+	v.nreasons = 1;
+	snprintf(v.reasons[0], sizeof(v.reasons[0]), "no input for 20m >= 15m");
+	return v;
+}
+
+static struct agent_node node_view(const char *state, bool drain, const char *reason)
+{
+	struct agent_node n;
+
+	memset(&n, 0, sizeof(n));
+	snprintf(n.name, sizeof(n.name), "d1");
+	snprintf(n.state, sizeof(n.state), "%s", state);
+	n.drain = drain;
+	n.down = !strcmp(state, "DOWN");
+	snprintf(n.reason, sizeof(n.reason), "%s", reason);
+	return n;
+}
+
+static struct agent_job job(uint32_t id, bool running, bool requeueable)
+{
+	struct agent_job j;
+
+	memset(&j, 0, sizeof(j));
+	j.id = id;
+	j.running = running;
+	j.suspended = !running;
+	snprintf(j.state, sizeof(j.state), "%s", running ? "RUNNING" : "SUSPENDED");
+	j.requeueable = requeueable;
+	j.batch = true;
+	return j;
+}
+
+/* A fresh agent that has read the node (and an empty job list) a minute before T0. */
+static void start(struct agent_state *st, const struct agent_params *p, struct agent_node n)
+{
+	struct agent_action a[8];
+	struct agent_result r;
+	int k;
+
+	agent_state_init(st, "d1");
+	k = agent_plan(st, p, T0 - 60 * S, a, 8);
+	ck_assert_int_eq(k, 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_RECONCILE);
+	agent_issue(st, &a[0], T0 - 60 * S);
+	memset(&r, 0, sizeof(r));
+	r.act = a[0];
+	r.have_node = r.have_jobs = true;
+	r.node = n;
+	agent_apply(st, p, &r, T0 - 60 * S);
+}
+
+/* Plans at [now], issues every action, and returns how many there were. */
+static int step(struct agent_state *st, const struct agent_params *p, int64_t now,
+		struct agent_action *a)
+{
+	int k = agent_plan(st, p, now, a, 16), i;
+
+	for (i = 0; i < k; i++)
+		agent_issue(st, &a[i], now);
+	return k;
+}
+
+/* The worker's answer: [rc] 0 done; for drain/resume the node as it then is. */
+static void done(struct agent_state *st, const struct agent_params *p, const struct agent_action *a,
+		 int rc, int64_t now)
+{
+	struct agent_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.act = *a;
+	r.rc = rc;
+	if (rc)
+		snprintf(r.err, sizeof(r.err), "requeue %u: Requeue of this job is disabled",
+			 a->job);
+	if (!rc && a->kind == AGENT_ACT_DRAIN) {
+		r.have_node = true;
+		r.node = node_view("IDLE", true, a->reason);
+	} else if (!rc && a->kind == AGENT_ACT_RESUME) {
+		r.have_node = true;
+		r.node = node_view("IDLE", false, "");
+	}
+	agent_apply(st, p, &r, now);
+}
+
+static void jobs_listed(struct agent_state *st, const struct agent_params *p,
+			const struct agent_action *a, struct agent_job *jobs, size_t n, int64_t now)
+{
+	struct agent_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.act = *a;
+	r.have_jobs = true;
+	r.jobs = jobs;
+	r.njobs = n;
+	agent_apply(st, p, &r, now);
+}
+
+static const struct agent_action *find(const struct agent_action *a, int n, enum agent_act kind,
+				       uint32_t job)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].kind == kind && a[i].job == job)
+			return &a[i];
+	return NULL;
+}
+
+static struct agent_state st; /* large: static */
+
+/* ------------------------------------------------------------- node transitions */
+
+START_TEST(test_drain_once_per_transition)
+{
+	struct agent_params p = params(IDLE_RETURN_DRAIN);
+	struct agent_action a[16];
+	struct idle_verdict v = present("console input 4s ago < 15m");
+	int k, i;
+
+	start(&st, &p, node_view("IDLE", false, ""));
+	agent_observe(&st, &v, T0 + S);
+	k = step(&st, &p, T0 + S, a);
+	ck_assert_int_eq(k, 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_DRAIN);
+	ck_assert_str_eq(a[0].reason, "IDLEACC: console input 4s ago < 15m");
+	/* In flight: no second drain, whatever the samples say. */
+	v = present("console input 5s ago < 15m");
+	agent_observe(&st, &v, T0 + 2 * S);
+	ck_assert_int_eq(step(&st, &p, T0 + 2 * S, a + 1), 0);
+	done(&st, &p, &a[0], 0, T0 + 2 * S);
+	/* Drained: a hundred samples later with new reason texts, still no call. */
+	for (i = 0; i < 100; i++) {
+		v = present(i % 2 ? "console input 1s ago < 15m" : "non-job load 0.9 > 0.3");
+		agent_observe(&st, &v, T0 + (3 + i) * S);
+		ck_assert_int_eq(step(&st, &p, T0 + (3 + i) * S, a), 0);
+	}
+	ck_assert_str_eq(st.node.reason, "IDLEACC: console input 4s ago < 15m");
+}
+END_TEST
+
+START_TEST(test_resume_once_when_offered)
+{
+	struct agent_params p = params(IDLE_RETURN_DRAIN);
+	struct agent_action a[16];
+	struct idle_verdict v = absent(true, true);
+
+	start(&st, &p, node_view("IDLE", true, "IDLEACC: console input 4s ago < 15m"));
+	agent_observe(&st, &v, T0 + S);
+	ck_assert_int_eq(step(&st, &p, T0 + S, a), 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_RESUME);
+	ck_assert_int_eq(step(&st, &p, T0 + S, a + 1), 0);
+	done(&st, &p, &a[0], 0, T0 + 2 * S);
+	agent_observe(&st, &v, T0 + 3 * S);
+	ck_assert_int_eq(step(&st, &p, T0 + 3 * S, a), 0);
+	ck_assert(!st.node.drain);
+	/* Absent but not yet offered (idle_after not reached): stays drained, no call. */
+	start(&st, &p, node_view("IDLE", true, "IDLEACC: console input 4s ago < 15m"));
+	v = absent(false, true);
+	agent_observe(&st, &v, T0 + S);
+	ck_assert_int_eq(step(&st, &p, T0 + S, a), 0);
+}
+END_TEST
+
+START_TEST(test_unknown_drains)
+{
+	struct agent_params p = params(IDLE_RETURN_DRAIN);
+	struct agent_action a[16];
+	struct idle_verdict v;
+
+	memset(&v, 0, sizeof(v));
+	v.owner = IDLE_OWNER_UNKNOWN;
+	v.nreasons = 1;
+	snprintf(v.reasons[0], sizeof(v.reasons[0]), "tty unknown: utmp unreadable");
+	start(&st, &p, node_view("IDLE", false, ""));
+	agent_observe(&st, &v, T0 + S);
+	ck_assert_int_eq(step(&st, &p, T0 + S, a), 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_DRAIN);
+	ck_assert_str_eq(a[0].reason, "IDLEACC: tty unknown: utmp unreadable");
+}
+END_TEST
+
+START_TEST(test_reason_fits)
+{
+	struct idle_verdict v = present("x");
+	char buf[AGENT_REASON_LEN];
+	int i;
+
+	v.nreasons = IDLE_MAX_REASONS;
+	for (i = 0; i < IDLE_MAX_REASONS; i++)
+		memset(v.reasons[i], 'a' + i, IDLE_REASON_LEN - 1),
+		    v.reasons[i][IDLE_REASON_LEN - 1] = 0;
+	agent_drain_reason(&v, buf, sizeof(buf));
+	ck_assert_uint_eq(strlen(buf), AGENT_REASON_LEN - 1);
+	ck_assert(!strncmp(buf, "IDLEACC: aaaa", 13));
+	ck_assert_str_eq(buf + strlen(buf) - 3, "...");
+}
+END_TEST
+
+/* ------------------------------------------------------------- ownership */
+
+START_TEST(test_foreign_drain_left_alone)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_action a[16];
+	struct idle_verdict v = absent(true, true);
+	struct agent_result r;
+	int i;
+
+	start(&st, &p, node_view("IDLE", true, "disk replacement"));
+	agent_observe(&st, &v, T0 - 59 * S);
+	ck_assert_int_eq(step(&st, &p, T0 - 59 * S, a), 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_STAND_ASIDE);
+	ck_assert(st.aside);
+	/* Said once; never a resume, never a drain over the admin's reason. */
+	for (i = 0; i < 20; i++) {
+		v = i % 2 ? absent(true, true) : present("console input 1s ago < 15m");
+		agent_observe(&st, &v, T0 + (2 + i) * S);
+		ck_assert_ptr_null(
+		    find(a, step(&st, &p, T0 + (2 + i) * S, a), AGENT_ACT_RESUME, 0));
+		ck_assert_ptr_null(
+		    find(a, agent_plan(&st, &p, T0 + (2 + i) * S, a, 16), AGENT_ACT_DRAIN, 0));
+	}
+	ck_assert_str_eq(st.node.reason, "disk replacement");
+	/* Standing aside, the node is reread within a minute, not ten. */
+	ck_assert_int_le(st.next_reconcile_ms, T0 - 60 * S + AGENT_ASIDE_RECONCILE_MS);
+	/* The admin resumes it; the next reconcile sees that and we take over again. */
+	memset(&r, 0, sizeof(r));
+	r.act.kind = AGENT_ACT_RECONCILE;
+	agent_issue(&st, &r.act, T0 + 70 * S);
+	r.have_node = r.have_jobs = true;
+	r.node = node_view("IDLE", false, "");
+	agent_apply(&st, &p, &r, T0 + 70 * S);
+	ck_assert(!st.aside);
+	v = present("console input 1s ago < 15m");
+	agent_observe(&st, &v, T0 + 71 * S);
+	ck_assert_ptr_nonnull(find(a, step(&st, &p, T0 + 71 * S, a), AGENT_ACT_DRAIN, 0));
+}
+END_TEST
+
+START_TEST(test_foreign_down_and_ours)
+{
+	struct agent_node n = node_view("DOWN", false, "Not responding");
+
+	ck_assert(agent_node_foreign(&n));
+	n = node_view("IDLE", true, "IDLEACC: held by alice until 14:00");
+	ck_assert(!agent_node_foreign(&n));
+	n = node_view("IDLE", true, "NHC: check_fs_mount: /scratch not mounted");
+	ck_assert(agent_node_foreign(&n));
+	n = node_view("ALLOCATED", false, "");
+	ck_assert(!agent_node_foreign(&n));
+}
+END_TEST
+
+START_TEST(test_drain_skipped_when_admin_drained_meanwhile)
+{
+	struct agent_params p = params(IDLE_RETURN_DRAIN);
+	struct agent_action a[16];
+	struct idle_verdict v = present("console input 1s ago < 15m");
+	struct agent_result r;
+
+	start(&st, &p, node_view("IDLE", false, ""));
+	agent_observe(&st, &v, T0 + S);
+	ck_assert_int_eq(step(&st, &p, T0 + S, a), 1);
+	/* The worker read the node first and found an admin's drain: it did not drain. */
+	memset(&r, 0, sizeof(r));
+	r.act = a[0];
+	r.skipped = r.have_node = true;
+	r.node = node_view("IDLE", true, "maintenance");
+	agent_apply(&st, &p, &r, T0 + 2 * S);
+	ck_assert_int_eq(step(&st, &p, T0 + 2 * S, a), 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_STAND_ASIDE);
+	ck_assert_str_eq(st.node.reason, "maintenance");
+}
+END_TEST
+
+/* ------------------------------------------------------------- jobs */
+
+START_TEST(test_suspend_then_resume)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_action a[16];
+	struct idle_verdict v = absent(true, true);
+	struct agent_job jobs[2] = {job(41, true, true), job(42, true, false)};
+	const struct agent_action *x;
+	int k, i;
+
+	start(&st, &p, node_view("ALLOCATED", false, ""));
+	agent_observe(&st, &v, T0 + S);
+	ck_assert_int_eq(step(&st, &p, T0 + S, a), 0);
+	/* The owner comes back: drain and list the jobs, nothing else yet. */
+	v = present("console input 0s ago < 15m");
+	agent_observe(&st, &v, T0 + 10 * S);
+	k = step(&st, &p, T0 + 10 * S, a);
+	ck_assert_int_eq(k, 2);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_DRAIN);
+	ck_assert_int_eq(a[1].kind, AGENT_ACT_JOBS);
+	done(&st, &p, &a[0], 0, T0 + 10 * S);
+	jobs_listed(&st, &p, &a[1], jobs, 2, T0 + 10 * S);
+	k = step(&st, &p, T0 + 10 * S, a);
+	ck_assert_int_eq(k, 2);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_SUSPEND, 41));
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_SUSPEND, 42));
+	for (i = 0; i < k; i++)
+		done(&st, &p, &a[i], 0, T0 + 11 * S);
+	ck_assert_int_eq(agent_job_find(&st, 41)->fate, AGENT_JOB_SUSPENDED);
+	ck_assert(st.dirty);
+	/* Owner still there: nothing until max_suspend. */
+	ck_assert_int_eq(step(&st, &p, T0 + 60 * S, a), 0);
+	/* Away long enough to run (not yet to offer): resume what we suspended; node stays. */
+	v = absent(false, true);
+	agent_observe(&st, &v, T0 + 120 * S);
+	k = step(&st, &p, T0 + 120 * S, a);
+	ck_assert_int_eq(k, 2);
+	x = find(a, k, AGENT_ACT_RESUME_JOB, 41);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_RESUME_JOB, 42));
+	for (i = 0; i < k; i++)
+		done(&st, &p, &a[i], 0, T0 + 121 * S);
+	ck_assert_int_eq(agent_job_find(&st, 41)->fate, AGENT_JOB_SEEN);
+	ck_assert_int_eq(agent_job_find(&st, 41)->resumed_ms, T0 + 121 * S);
+	ck_assert_int_eq(step(&st, &p, T0 + 122 * S, a), 0);
+}
+END_TEST
+
+START_TEST(test_jobs_suspended_by_others_untouched)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_action a[16];
+	struct idle_verdict v = present("console input 0s ago < 15m");
+	struct agent_job jobs[1] = {job(50, false, true)}; /* an admin suspended it */
+	int k;
+
+	start(&st, &p, node_view("ALLOCATED", false, ""));
+	agent_observe(&st, &v, T0 + S);
+	k = step(&st, &p, T0 + S, a);
+	jobs_listed(&st, &p, find(a, k, AGENT_ACT_JOBS, 0), jobs, 1, T0 + S);
+	v = absent(true, true);
+	agent_observe(&st, &v, T0 + 1000 * S);
+	k = step(&st, &p, T0 + 1000 * S, a);
+	ck_assert_ptr_null(find(a, k, AGENT_ACT_RESUME_JOB, 50));
+	ck_assert_ptr_null(find(a, k, AGENT_ACT_REQUEUE, 50));
+}
+END_TEST
+
+START_TEST(test_max_suspend_requeues)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_action a[16];
+	struct idle_verdict v = present("console input 0s ago < 15m");
+	struct agent_job jobs[2] = {job(7, true, true), job(8, true, false)};
+	int k, i;
+
+	start(&st, &p, node_view("ALLOCATED", false, ""));
+	agent_observe(&st, &v, T0 + S);
+	k = step(&st, &p, T0 + S, a);
+	jobs_listed(&st, &p, find(a, k, AGENT_ACT_JOBS, 0), jobs, 2, T0 + S);
+	k = step(&st, &p, T0 + S, a);
+	for (i = 0; i < k; i++)
+		done(&st, &p, &a[i], 0, T0 + 2 * S);
+	/* One second short of max_suspend: nothing. */
+	ck_assert_int_eq(agent_deadline(&st, &p, T0 + 3 * S), T0 + 602 * S);
+	ck_assert_int_eq(step(&st, &p, T0 + 601 * S, a), 0);
+	k = step(&st, &p, T0 + 602 * S, a);
+	ck_assert_int_eq(k, 2);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_REQUEUE, 7));
+	/* 8 has --no-requeue: kept suspended, never cancelled. */
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_KEEP, 8));
+	ck_assert_int_eq(agent_job_find(&st, 8)->fate, AGENT_JOB_KEPT);
+	done(&st, &p, find(a, k, AGENT_ACT_REQUEUE, 7), 0, T0 + 603 * S);
+	ck_assert_int_eq(agent_job_find(&st, 7)->fate, AGENT_JOB_REQUEUED);
+	k = step(&st, &p, T0 + 3000 * S, a);
+	ck_assert_ptr_null(find(a, k, AGENT_ACT_CANCEL, 8));
+	ck_assert_ptr_null(find(a, k, AGENT_ACT_REQUEUE, 8));
+	/* The owner leaves: the kept job runs again. */
+	v = absent(false, true);
+	agent_observe(&st, &v, T0 + 3001 * S);
+	k = step(&st, &p, T0 + 3001 * S, a);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_RESUME_JOB, 8));
+	ck_assert_ptr_null(find(a, k, AGENT_ACT_RESUME_JOB, 7));
+}
+END_TEST
+
+START_TEST(test_requeue_refused_keeps_job)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_action a[16];
+	struct idle_verdict v = present("console input 0s ago < 15m");
+	struct agent_job jobs[1] = {job(9, true, true)};
+	int k;
+
+	start(&st, &p, node_view("ALLOCATED", false, ""));
+	agent_observe(&st, &v, T0 + S);
+	k = step(&st, &p, T0 + S, a);
+	jobs_listed(&st, &p, find(a, k, AGENT_ACT_JOBS, 0), jobs, 1, T0 + S);
+	k = step(&st, &p, T0 + S, a);
+	done(&st, &p, find(a, k, AGENT_ACT_SUSPEND, 9), 0, T0 + S);
+	k = step(&st, &p, T0 + 700 * S, a);
+	ck_assert_int_eq(k, 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_REQUEUE);
+	done(&st, &p, &a[0], -1, T0 + 700 * S); /* ESLURM_DISABLED */
+	ck_assert_int_eq(agent_job_find(&st, 9)->fate, AGENT_JOB_KEPT);
+	ck_assert_int_eq(step(&st, &p, T0 + 2000 * S, a), 0);
+}
+END_TEST
+
+START_TEST(test_requeue_mode_warns_first)
+{
+	struct agent_params p = params(IDLE_RETURN_REQUEUE);
+	struct agent_action a[16];
+	struct idle_verdict v = present("console input 0s ago < 15m");
+	struct agent_job jobs[2] = {job(3, true, true), job(4, true, false)};
+	const struct agent_action *x;
+	int k;
+
+	start(&st, &p, node_view("ALLOCATED", false, ""));
+	agent_observe(&st, &v, T0 + S);
+	k = step(&st, &p, T0 + S, a);
+	jobs_listed(&st, &p, find(a, k, AGENT_ACT_JOBS, 0), jobs, 2, T0 + S);
+	k = step(&st, &p, T0 + S, a);
+	ck_assert_int_eq(k, 2);
+	x = find(a, k, AGENT_ACT_SIGNAL, 3);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(x->sig, SIGTERM);
+	done(&st, &p, x, 0, T0 + 2 * S);
+	/* 4 cannot be requeued: suspended and kept instead of signalled. */
+	x = find(a, k, AGENT_ACT_SUSPEND, 4);
+	ck_assert_ptr_nonnull(x);
+	ck_assert(x->keep);
+	done(&st, &p, x, 0, T0 + 2 * S);
+	ck_assert_int_eq(agent_job_find(&st, 4)->fate, AGENT_JOB_KEPT);
+	/* The grace runs 120 s from the signal. */
+	ck_assert_int_eq(step(&st, &p, T0 + 121 * S, a), 0);
+	k = step(&st, &p, T0 + 122 * S, a);
+	ck_assert_int_eq(k, 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_REQUEUE);
+	ck_assert_int_eq(a[0].job, 3);
+}
+END_TEST
+
+START_TEST(test_cancel_mode)
+{
+	struct agent_params p = params(IDLE_RETURN_CANCEL);
+	struct agent_action a[16];
+	struct idle_verdict v = present("console input 0s ago < 15m");
+	struct agent_job jobs[1] = {job(5, true, false)};
+	int k;
+
+	start(&st, &p, node_view("ALLOCATED", false, ""));
+	agent_observe(&st, &v, T0 + S);
+	k = step(&st, &p, T0 + S, a);
+	jobs_listed(&st, &p, find(a, k, AGENT_ACT_JOBS, 0), jobs, 1, T0 + S);
+	k = step(&st, &p, T0 + S, a);
+	ck_assert_int_eq(k, 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_SIGNAL);
+	done(&st, &p, &a[0], 0, T0 + S);
+	ck_assert_int_eq(agent_job_find(&st, 5)->fate, AGENT_JOB_WARN_CANCEL);
+	/* Even if the owner leaves during the grace, the warned job is cancelled. */
+	v = absent(true, true);
+	agent_observe(&st, &v, T0 + 60 * S);
+	ck_assert_ptr_null(find(a, step(&st, &p, T0 + 60 * S, a), AGENT_ACT_CANCEL, 5));
+	k = step(&st, &p, T0 + 121 * S, a);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_CANCEL, 5));
+}
+END_TEST
+
+START_TEST(test_drain_mode_leaves_jobs)
+{
+	struct agent_params p = params(IDLE_RETURN_DRAIN);
+	struct agent_action a[16];
+	struct idle_verdict v = present("console input 0s ago < 15m");
+	int k;
+
+	start(&st, &p, node_view("ALLOCATED", false, ""));
+	agent_observe(&st, &v, T0 + S);
+	k = step(&st, &p, T0 + S, a);
+	ck_assert_int_eq(k, 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_DRAIN); /* and no job listing */
+}
+END_TEST
+
+/* ------------------------------------------------------------- hold */
+
+START_TEST(test_hold)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_action a[16];
+	struct idle_verdict v = absent(true, true);
+	char resp[256];
+	int k;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	start(&st, &p, node_view("IDLE", false, ""));
+	agent_observe(&st, &v, T0);
+	ck_assert_int_eq(agent_hold(&st, 1000, "bob", false, 600, 3600, T0, resp, sizeof(resp)),
+			 -1);
+	ck_assert_str_eq(resp, "refused: only root or the console user may hold this desktop");
+	ck_assert_int_eq(agent_hold(&st, 1000, "alice", true, 7200, 3600, T0, resp, sizeof(resp)),
+			 -1);
+	ck_assert_str_eq(resp, "refused: a hold of 2h is longer than max_hold (1h)");
+	ck_assert_int_eq(agent_hold(&st, 1000, "alice", true, 600, 3600, T0, resp, sizeof(resp)),
+			 0);
+	/* T0 is 2023-11-14 22:13:20 UTC */
+	ck_assert_str_eq(resp, "ok: held by alice until 22:23");
+	k = step(&st, &p, T0 + S, a);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_DRAIN);
+	ck_assert_str_eq(a[0].reason, "IDLEACC: held by alice until 22:23");
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_JOBS, 0)); /* jobs stop for a hold too */
+	done(&st, &p, &a[0], 0, T0 + S);
+	/* Release while the owner is away: resume. */
+	ck_assert_int_eq(agent_release(&st, 0, "root", false, T0 + 2 * S, resp, sizeof(resp)), 0);
+	ck_assert_str_eq(resp, "ok: hold by alice released");
+	agent_observe(&st, &v, T0 + 3 * S);
+	ck_assert_ptr_nonnull(find(a, step(&st, &p, T0 + 3 * S, a), AGENT_ACT_RESUME, 0));
+}
+END_TEST
+
+START_TEST(test_hold_ends_with_owner_present)
+{
+	struct agent_params p = params(IDLE_RETURN_DRAIN);
+	struct agent_action a[16];
+	struct idle_verdict v = present("console input 2s ago < 15m");
+	char resp[256];
+
+	start(&st, &p, node_view("IDLE", false, ""));
+	agent_observe(&st, &v, T0);
+	agent_hold(&st, 0, "root", false, 60, 3600, T0, resp, sizeof(resp));
+	step(&st, &p, T0, a);
+	ck_assert(!strncmp(a[0].reason, AGENT_HOLD_PREFIX, strlen(AGENT_HOLD_PREFIX)));
+	done(&st, &p, &a[0], 0, T0);
+	/* The hold expires: the reason becomes the owner's, in one call. */
+	agent_observe(&st, &v, T0 + 61 * S);
+	ck_assert(!agent_hold_active(&st, T0 + 61 * S));
+	ck_assert_int_eq(step(&st, &p, T0 + 61 * S, a), 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_DRAIN);
+	ck_assert_str_eq(a[0].reason, "IDLEACC: console input 2s ago < 15m");
+}
+END_TEST
+
+/* ------------------------------------------------------------- faults */
+
+START_TEST(test_unreachable_backoff)
+{
+	struct agent_params p = params(IDLE_RETURN_DRAIN);
+	struct agent_action a[16];
+	struct idle_verdict v = present("console input 0s ago < 15m");
+	struct agent_result r;
+	int64_t now = T0 + S, want = 1000;
+	int i;
+
+	start(&st, &p, node_view("IDLE", false, ""));
+	agent_observe(&st, &v, now);
+	ck_assert_int_eq(step(&st, &p, now, a), 1);
+	memset(&r, 0, sizeof(r));
+	r.act = a[0];
+	r.rc = -1;
+	r.unreachable = true;
+	snprintf(r.err, sizeof(r.err), "drain d1: Unable to contact slurm controller");
+	agent_apply(&st, &p, &r, now);
+	ck_assert(!st.online);
+	/* Offline: only reconcile probes, 1 s, 2 s, 4 s ... capped at 60 s. */
+	for (i = 0; i < 10; i++) {
+		ck_assert_int_eq(agent_plan(&st, &p, now + want - 1, a, 16), 0);
+		ck_assert_int_eq(agent_deadline(&st, &p, now), now + want);
+		now += want;
+		ck_assert_int_eq(step(&st, &p, now, a), 1);
+		ck_assert_int_eq(a[0].kind, AGENT_ACT_RECONCILE);
+		memset(&r, 0, sizeof(r));
+		r.act = a[0];
+		r.rc = -1;
+		r.unreachable = true;
+		agent_apply(&st, &p, &r, now);
+		want = want * 2 > 60000 ? 60000 : want * 2;
+	}
+	ck_assert_int_eq(st.backoff_ms, 60000);
+	/* Back: the reconcile shows the node still idle; we converge with one drain. */
+	now += want;
+	ck_assert_int_eq(step(&st, &p, now, a), 1);
+	memset(&r, 0, sizeof(r));
+	r.act = a[0];
+	r.have_node = r.have_jobs = true;
+	r.node = node_view("IDLE", false, "");
+	agent_apply(&st, &p, &r, now);
+	ck_assert(st.online);
+	ck_assert_int_eq(step(&st, &p, now, a), 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_DRAIN);
+}
+END_TEST
+
+START_TEST(test_failed_drain_backs_off)
+{
+	struct agent_params p = params(IDLE_RETURN_DRAIN);
+	struct agent_action a[16];
+	struct idle_verdict v = present("console input 0s ago < 15m");
+	struct agent_result r;
+
+	start(&st, &p, node_view("IDLE", false, ""));
+	agent_observe(&st, &v, T0);
+	step(&st, &p, T0, a);
+	memset(&r, 0, sizeof(r));
+	r.act = a[0];
+	r.rc = -1;
+	snprintf(r.err, sizeof(r.err), "drain d1: Invalid node name specified");
+	agent_apply(&st, &p, &r, T0);
+	ck_assert(st.online);
+	/* A reconcile at once, the drain not before the backoff. */
+	ck_assert_int_eq(step(&st, &p, T0, a), 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_RECONCILE);
+	ck_assert_ptr_nonnull(find(a, agent_plan(&st, &p, T0 + S, a, 16), AGENT_ACT_DRAIN, 0));
+}
+END_TEST
+
+/* ------------------------------------------------------------- state file */
+
+START_TEST(test_state_file_roundtrip)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	static struct agent_state b;
+	char dir[] = "/tmp/check_agent.XXXXXX", path[256], err[256];
+	struct agent_job jobs[3] = {job(11, false, true), job(12, true, true), job(14, true, true)};
+	struct agent_action a[16];
+	int k;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/d1.state", dir);
+	agent_state_init(&st, "d1");
+	st.hold_until_ms = T0 + 600 * S;
+	st.hold_uid = 1000;
+	snprintf(st.hold_user, sizeof(st.hold_user), "alice");
+	snprintf(st.hold_reason, sizeof(st.hold_reason), "IDLEACC: held by alice until 22:23");
+	st.njobs = 4;
+	st.jobs[0] = (struct agent_tjob){
+	    .id = 11, .fate = AGENT_JOB_SUSPENDED, .fate_ms = T0, .suspended_ms = T0};
+	st.jobs[1] = (struct agent_tjob){
+	    .id = 12, .fate = AGENT_JOB_SUSPENDED, .fate_ms = T0, .suspended_ms = T0};
+	st.jobs[2] = (struct agent_tjob){
+	    .id = 13, .fate = AGENT_JOB_KEPT, .fate_ms = T0, .suspended_ms = T0};
+	st.jobs[3] = (struct agent_tjob){.id = 14, .fate = AGENT_JOB_SEEN}; /* not persisted */
+	ck_assert_int_eq(agent_state_save(&st, path, err, sizeof(err)), 0);
+
+	agent_state_init(&b, "d1");
+	ck_assert_int_eq(agent_state_load(&b, path, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.njobs, 3);
+	ck_assert_int_eq(b.jobs[2].fate, AGENT_JOB_KEPT);
+	ck_assert_int_eq(b.jobs[0].suspended_ms, T0);
+	ck_assert_int_eq(b.hold_until_ms, T0 + 600 * S);
+	ck_assert_str_eq(b.hold_reason, "IDLEACC: held by alice until 22:23");
+
+	/* No job action before slurmctld confirms the records. */
+	k = agent_plan(&b, &p, T0 + S, a, 16);
+	ck_assert_int_eq(k, 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_RECONCILE);
+	/* Confirmed: 11 still suspended (adopted), 12 resumed by someone, 13 gone; 14 new. */
+	agent_issue(&b, &a[0], T0 + S);
+	{
+		struct agent_result r;
+
+		memset(&r, 0, sizeof(r));
+		r.act = a[0];
+		r.have_node = r.have_jobs = true;
+		r.node = node_view("ALLOCATED", true, "IDLEACC: held by alice until 22:23");
+		r.jobs = jobs;
+		r.njobs = 3;
+		agent_apply(&b, &p, &r, T0 + S);
+	}
+	ck_assert_int_eq(b.njobs, 3);
+	ck_assert_int_eq(agent_job_find(&b, 11)->fate, AGENT_JOB_SUSPENDED);
+	ck_assert_int_eq(agent_job_find(&b, 11)->suspended_ms, T0); /* max_suspend from T0 */
+	ck_assert_int_eq(agent_job_find(&b, 12)->fate, AGENT_JOB_SEEN);
+	ck_assert_ptr_null(agent_job_find(&b, 13));
+
+	/* Other node, or garbage: refused with the line. */
+	agent_state_init(&b, "d2");
+	ck_assert_int_eq(agent_state_load(&b, path, err, sizeof(err)), -1);
+	ck_assert(strstr(err, "written for node d1, not d2"));
+	{
+		FILE *f = fopen(path, "w");
+
+		fputs("version 1\nnode d1\njob x suspended 1 2\n", f);
+		fclose(f);
+	}
+	agent_state_init(&b, "d1");
+	ck_assert_int_eq(agent_state_load(&b, path, err, sizeof(err)), -1);
+	ck_assert(strstr(err, "d1.state:3: malformed line"));
+	ck_assert_int_eq(b.njobs, 0);
+	unlink(path);
+	/* Missing: nothing to adopt, not an error. */
+	ck_assert_int_eq(agent_state_load(&b, path, err, sizeof(err)), 0);
+	rmdir(dir);
+}
+END_TEST
+
+/* ------------------------------------------------------------- protocol and socket */
+
+START_TEST(test_proto_framing)
+{
+	int sv[2];
+	char *got = NULL;
+	size_t n;
+	uint8_t hdr[4];
+
+	agent_proto_put_len(hdr, 0x01020304);
+	ck_assert_int_eq(hdr[0], 1);
+	ck_assert_int_eq(hdr[3], 4);
+	ck_assert_uint_eq(agent_proto_get_len(hdr), 0x01020304);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(agent_proto_send(sv[0], "status", 6, 1000), 0);
+	ck_assert_int_eq(agent_proto_recv(sv[1], &got, &n, 512, 1000), 0);
+	ck_assert_str_eq(got, "status");
+	ck_assert_uint_eq(n, 6);
+	free(got);
+	/* Too long for the reader's limit: refused before the body is read. */
+	ck_assert_int_eq(agent_proto_send(sv[0], "hold 99999999", 13, 1000), 0);
+	ck_assert_int_eq(agent_proto_recv(sv[1], &got, &n, 4, 1000), -1);
+	ck_assert_int_eq(errno, EMSGSIZE);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
+static char *echo_handler(void *arg, const char *req, uid_t uid)
+{
+	char *out = malloc(600);
+
+	(void)arg;
+	snprintf(out, 600, "ok: %s from %u", req, (unsigned)uid);
+	return out;
+}
+
+/* Sends [raw] to the server and serves until the answer comes back. */
+static char *exchange(struct agent_ctl *ctl, const char *path, const void *raw, size_t len)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0), i;
+	char *resp = NULL;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(send(fd, raw, len, MSG_NOSIGNAL), (ssize_t)len);
+	for (i = 0; i < 100; i++) {
+		struct pollfd pfd[AGENT_CTL_CLIENTS + 2];
+		int n = agent_ctl_pollfds(ctl, pfd, AGENT_CTL_CLIENTS + 1);
+
+		pfd[n] = (struct pollfd){.fd = fd, .events = POLLIN};
+		ck_assert_int_ge(poll(pfd, (nfds_t)n + 1, 1000), 0);
+		agent_ctl_serve(ctl, pfd, n);
+		if (pfd[n].revents)
+			break;
+	}
+	ck_assert_int_eq(agent_proto_recv(fd, &resp, NULL, AGENT_RESP_MAX, 5000), 0);
+	close(fd);
+	return resp;
+}
+
+START_TEST(test_control_server)
+{
+	char dir[] = "/tmp/check_agent.XXXXXX", path[256], err[256], want[64], *resp;
+	struct agent_ctl ctl;
+	uint8_t big[4 + 600];
+	struct stat sb;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/d1.sock", dir);
+	ck_assert_int_eq(agent_ctl_open(&ctl, path, echo_handler, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0666);
+
+	memcpy(big, "\0\0\0\6status", 10);
+	resp = exchange(&ctl, path, big, 10);
+	snprintf(want, sizeof(want), "ok: status from %u", (unsigned)getuid());
+	ck_assert_str_eq(resp, want);
+	free(resp);
+
+	agent_proto_put_len(big, 600);
+	memset(big + 4, 'x', 600);
+	resp = exchange(&ctl, path, big, sizeof(big));
+	ck_assert_str_eq(resp, "error: request too long (600 bytes, at most 512)");
+	free(resp);
+
+	/* A length of 4 GiB - 1 is refused from the header alone. */
+	resp = exchange(&ctl, path, "\xff\xff\xff\xffjunk", 8);
+	ck_assert_str_eq(resp, "error: request too long (4294967295 bytes, at most 512)");
+	free(resp);
+
+	resp = exchange(&ctl, path, "\0\0\0\0", 4);
+	ck_assert_str_eq(resp, "error: empty request");
+	free(resp);
+
+	resp = exchange(&ctl, path, "\0\0\0\3a\0b", 7);
+	ck_assert_str_eq(resp, "error: request contains a NUL byte");
+	free(resp);
+
+	/* Still serving after all that. */
+	resp = exchange(&ctl, path, "\0\0\0\7release", 11);
+	snprintf(want, sizeof(want), "ok: release from %u", (unsigned)getuid());
+	ck_assert_str_eq(resp, want);
+	free(resp);
+	agent_ctl_close(&ctl);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_console_user)
+{
+	char dir[] = "/tmp/check_agent.XXXXXX", path[256];
+	struct utmp u[3];
+	struct passwd *nobody = getpwnam("nobody");
+	int fd;
+
+	ck_assert_ptr_nonnull(nobody);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/utmp", dir);
+	memset(u, 0, sizeof(u));
+	u[0].ut_type = USER_PROCESS; /* root on the console */
+	strcpy(u[0].ut_user, "root");
+	strcpy(u[0].ut_line, "tty1");
+	u[1].ut_type = USER_PROCESS; /* nobody over ssh: not the console */
+	strcpy(u[1].ut_user, "nobody");
+	strcpy(u[1].ut_line, "pts/0");
+	strcpy(u[1].ut_host, "10.0.0.9");
+	u[2].ut_type = DEAD_PROCESS;
+	strcpy(u[2].ut_user, "nobody");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_eq(write(fd, u, sizeof(u)), (ssize_t)sizeof(u));
+	close(fd);
+	ck_assert(agent_console_user(path, 0));
+	ck_assert(!agent_console_user(path, nobody->pw_uid));
+	ck_assert(!agent_console_user("/nonexistent/utmp", 0));
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+/* ------------------------------------------------------------- status text */
+
+START_TEST(test_status_text)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_action a[16];
+	struct idle_verdict v = present("console input 4s ago < 15m");
+	struct agent_job jobs[1] = {job(77, true, true)};
+	static char out[AGENT_RESP_MAX];
+	struct agent_buf b;
+	int k, i;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	start(&st, &p, node_view("ALLOCATED", false, ""));
+	agent_observe(&st, &v, T0);
+	k = step(&st, &p, T0, a);
+	done(&st, &p, find(a, k, AGENT_ACT_DRAIN, 0), 0, T0);
+	jobs_listed(&st, &p, find(a, k, AGENT_ACT_JOBS, 0), jobs, 1, T0);
+	k = step(&st, &p, T0, a);
+	for (i = 0; i < k; i++)
+		done(&st, &p, &a[i], 0, T0);
+	agent_buf_init(&b, out, sizeof(out));
+	agent_report_status(&b, &st, &p, NULL, "node d1: test", T0 + S);
+	ck_assert_msg(strstr(out, "owner: present: console input 4s ago < 15m\n"), "%s", out);
+	ck_assert_msg(strstr(out, "slurm: node d1 IDLE+DRAIN, reason \"IDLEACC: console input 4s"
+				  " ago < 15m\""),
+		      "%s", out);
+	ck_assert_msg(strstr(out, "  77 SUSPENDED: suspended by idleaccd at 22:13:20; requeued at"
+				  " 22:23:20 if still suspended\n"),
+		      "%s", out);
+	ck_assert_msg(strstr(out, "stand aside: no\n"), "%s", out);
+	ck_assert_msg(strstr(out, "hold: none\n"), "%s", out);
+	ck_assert_msg(strstr(out, "  22:13:20 drained d1: IDLEACC: console input 4s ago < 15m\n"),
+		      "%s", out);
+	ck_assert_msg(strstr(out, "  22:13:20 suspended job 77 (owner back)"), "%s", out);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("agent");
+	TCase *tc;
+
+	tc = tcase_create("node transitions");
+	tcase_add_test(tc, test_drain_once_per_transition);
+	tcase_add_test(tc, test_resume_once_when_offered);
+	tcase_add_test(tc, test_unknown_drains);
+	tcase_add_test(tc, test_reason_fits);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ownership");
+	tcase_add_test(tc, test_foreign_drain_left_alone);
+	tcase_add_test(tc, test_foreign_down_and_ours);
+	tcase_add_test(tc, test_drain_skipped_when_admin_drained_meanwhile);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("jobs");
+	tcase_add_test(tc, test_suspend_then_resume);
+	tcase_add_test(tc, test_jobs_suspended_by_others_untouched);
+	tcase_add_test(tc, test_max_suspend_requeues);
+	tcase_add_test(tc, test_requeue_refused_keeps_job);
+	tcase_add_test(tc, test_requeue_mode_warns_first);
+	tcase_add_test(tc, test_cancel_mode);
+	tcase_add_test(tc, test_drain_mode_leaves_jobs);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("hold");
+	tcase_add_test(tc, test_hold);
+	tcase_add_test(tc, test_hold_ends_with_owner_present);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("faults");
+	tcase_add_test(tc, test_unreachable_backoff);
+	tcase_add_test(tc, test_failed_drain_backs_off);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("state file");
+	tcase_add_test(tc, test_state_file_roundtrip);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("control socket");
+	tcase_add_test(tc, test_proto_framing);
+	tcase_add_test(tc, test_control_server);
+	tcase_add_test(tc, test_console_user);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("status");
+	tcase_add_test(tc, test_status_text);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(make_suite)

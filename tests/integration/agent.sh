@@ -1,0 +1,184 @@
+# SPDX-License-Identifier: MIT
+# agent.sh - runs idleaccd on the emulated desktops of a cluster.sh cluster, for the
+# agent_*.test integration tests.
+#
+# Usage (bash, after cluster.sh):
+#   . "$srcdir/integration/agent.sh"
+#   agent_cluster_start 2 || exit 1        # cluster_start, and agents stopped at exit
+#   agent_start d1 [YAML_POLICY_LINE...]   # "on_owner_return: requeue" ...
+#   owner_input d1                         # the owner types on d1
+#   wait_until 20 reason_is d1 'IDLEACC: *' || fail "..."
+#
+# Every desktop gets its own directory $CLUSTER_DIR/agent-NODE with its config (only the tty
+# source, watching tty/ in there: the machine's real input and load never count), run_dir and
+# state_dir, and its daemon logs to $CLUSTER_DIR/log/idleaccd-NODE.out (shown by cluster_logs).
+# Durations are short: the owner counts as absent 3 s after the last input, jobs resume 2 s
+# after it, a job suspended 8 s is requeued.
+
+AGENT_BIN=${top_builddir:-../..}/nodeagent
+IDLEACCD=$AGENT_BIN/idleaccd
+IDLEACC=$AGENT_BIN/idleacc
+
+fail()
+{
+	echo "FAIL: $*" >&2
+	cluster_logs 40
+	exit 1
+}
+
+# agent_conf NODE [POLICY_LINE...]: writes $CLUSTER_DIR/agent-NODE/idleacc.yaml.
+agent_conf()
+{
+	local node=$1 dir=$CLUSTER_DIR/agent-$1 line
+	shift
+	mkdir -p "$dir/tty" "$dir/run" "$dir/state"
+	[ -e "$dir/tty/console" ] || touch -d '1 hour ago' "$dir/tty/console"
+	{
+		echo "policy:"
+		echo "  idle_after: 3s"
+		echo "  locked_idle_after: 3s"
+		echo "  resume_after: 2s"
+		echo "  max_suspend: 8s"
+		echo "  warn_grace: 2s"
+		for line in "$@"; do
+			echo "  $line"
+		done
+		echo "sources:"
+		echo "  tty:"
+		echo "    dirs: [$dir/tty]"
+		echo "    utmp: $dir/utmp"
+		echo "agent:"
+		echo "  interval: 1s"
+		echo "  reconcile: 5s"
+		echo "  max_hold: 1h"
+		echo "  run_dir: $dir/run"
+		echo "  state_dir: $dir/state"
+	} >"$dir/idleacc.yaml"
+	chmod 644 "$dir/idleacc.yaml"
+}
+
+agent_sock()
+{
+	echo "$CLUSTER_DIR/agent-$1/run/$1.sock"
+}
+
+# agent_start NODE [POLICY_LINE...]: writes the config (unless it exists and no lines are
+# given) and starts idleaccd -D for NODE; waits for its socket. Sets AGENT_PID_<NODE>.
+agent_start()
+{
+	local node=$1 pid
+	shift
+	if [ $# -gt 0 ] || ! [ -e "$CLUSTER_DIR/agent-$node/idleacc.yaml" ]; then
+		agent_conf "$node" "$@"
+	fi
+	rm -f "$(agent_sock "$node")"
+	pid=$(_cluster_spawn "idleaccd-$node" "$IDLEACCD" -D -v -N "$node" \
+		-c "$CLUSTER_DIR/agent-$node/idleacc.yaml") || fail "idleaccd $node did not start"
+	eval "AGENT_PID_$node=$pid"
+	wait_until 10 test -S "$(agent_sock "$node")" || fail "idleaccd $node: no socket"
+	_agent_pids="${_agent_pids:-} $pid"
+}
+
+agent_pid()
+{
+	eval "echo \${AGENT_PID_$1:-}"
+}
+
+# agent_stop NODE [SIGNAL]: stops the node's idleaccd (SIGTERM, or SIGNAL) and reaps it.
+agent_stop()
+{
+	local pid
+	pid=$(agent_pid "$1")
+	[ -n "$pid" ] || return 0
+	kill -"${2:-TERM}" "$pid" 2>/dev/null
+	wait_until 10 _cluster_all_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	eval "AGENT_PID_$1="
+}
+
+agent_stop_all()
+{
+	local p
+	for p in ${_agent_pids:-}; do
+		_cluster_alive "$p" && kill -TERM "$p" 2>/dev/null
+	done
+	[ -z "${_agent_pids:-}" ] || wait_until 10 _cluster_all_gone $_agent_pids
+	_agent_pids=
+}
+
+# The agents go before the cluster: they must not outlive it.
+_agent_exit()
+{
+	agent_stop_all
+	cluster_stop
+}
+
+# agent_cluster_start N [LINE...]: cluster_start, with the agents stopped at exit first.
+agent_cluster_start()
+{
+	cluster_start "$@" || return 1
+	trap _agent_exit EXIT
+}
+
+# owner_input NODE: the owner types on NODE (a tty of its tty directory is accessed now).
+owner_input()
+{
+	touch "$CLUSTER_DIR/agent-$1/tty/console"
+}
+
+# busy_loop NODE: the owner types on NODE every 0.5 s until the loop is killed; echoes its pid.
+busy_loop()
+{
+	# Ends by itself with the test (or its cluster directory), even when a test fails.
+	(while kill -0 $$ && [ -d "$CLUSTER_DIR/agent-$1/tty" ]; do
+		owner_input "$1"
+		sleep 0.5
+	done) >/dev/null 2>&1 &
+	echo $!
+}
+
+# reason_is NODE PATTERN: the node's reason matches the shell PATTERN.
+reason_is()
+{
+	# shellcheck disable=SC2053
+	[[ "$(node_reason "$1")" == $2 ]]
+}
+
+# idle_again NODE: exactly IDLE, no flag.
+idle_again()
+{
+	node_is "$1" IDLE
+}
+
+drained()
+{
+	[[ "$(node_state "$1")" == *DRAIN* ]]
+}
+
+# agent_status NODE: what "idleacc status" says.
+agent_status()
+{
+	"$IDLEACC" -s "$(agent_sock "$1")" status
+}
+
+agent_log_has()
+{
+	grep -q -- "$2" "$CLUSTER_DIR/log/idleaccd-$1.out"
+}
+
+# raw_request SOCKET LENGTH BODY: sends the 4-byte big-endian LENGTH and BODY as they are
+# (a lying length, garbage), then prints the daemon's answer.
+raw_request()
+{
+	perl -MIO::Socket::UNIX -e '
+		my ($path, $len, $body) = @ARGV;
+		my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $path)
+			or die "connect $path: $!\n";
+		$s->autoflush(1);
+		print $s pack("N", $len) . $body;
+		my $h = "";
+		read($s, $h, 4) == 4 or die "no answer\n";
+		my $n = unpack("N", $h);
+		read($s, my $b, $n) == $n or die "short answer\n";
+		print "$b\n";' "$@"
+}
