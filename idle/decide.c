@@ -259,14 +259,16 @@ void idle_decide(const struct idle_snapshot *snap, const struct idle_policy *pol
 	}
 
 	/* The owner's presence, or how long the absence has lasted. */
+	/* Present or not, the limit quoted is the one that brings the desktop back to Slurm:
+	 * that is what the admin reading `sinfo -R` wants to know. */
 	if (present_input) {
-		add_reason(out, "%s input %s ago < %s", in.kind,
+		add_reason(out, "%s input %s ago < %s%s", in.kind,
 			   idle_format_duration(age_s(now_ms, in.last_ms), d1, sizeof(d1)),
-			   idle_format_duration(pol->resume_after, d2, sizeof(d2)));
+			   idle_format_duration(limit, d2, sizeof(d2)), locked);
 	} else if (recent_sign && !busy_program && !gpu_busy && !load_latched) {
-		add_reason(out, "busy program, GPU or load %s ago < %s",
+		add_reason(out, "busy program, GPU or load %s ago < %s%s",
 			   idle_format_duration(age_s(now_ms, memo->last_sign_ms), d1, sizeof(d1)),
-			   idle_format_duration(pol->resume_after, d2, sizeof(d2)));
+			   idle_format_duration(limit, d2, sizeof(d2)), locked);
 	} else if (out->owner == IDLE_OWNER_ABSENT) {
 		int64_t age = age_s(now_ms, absent_since);
 

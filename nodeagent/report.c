@@ -151,7 +151,7 @@ static void report_verdict(struct agent_buf *b, const struct idle_verdict *v)
 
 	idle_verdict_reasons(v, r, sizeof(r));
 	agent_buf_add(b, "owner: %s%s%s\n", idle_owner_name(v->owner), r[0] ? ": " : "", r);
-	agent_buf_add(b, "offer: %s (new jobs may start), run: %s (running jobs may run)\n",
+	agent_buf_add(b, "new jobs may start: %s; running jobs may run: %s\n",
 		      v->offer ? "yes" : "no", v->run ? "yes" : "no");
 }
 

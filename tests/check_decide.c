@@ -82,19 +82,19 @@ START_TEST(test_input_present)
 	ck_assert(!v.offer);
 	ck_assert(!v.run);
 	ck_assert_int_eq(v.nreasons, 1);
-	ck_assert_str_eq(v.reasons[0], "console input 12s ago < 5m");
+	ck_assert_str_eq(v.reasons[0], "console input 12s ago < 15m");
 
 	/* the last millisecond before resume_after is still the owner */
 	console_only(&s, 5 * MIN - 1);
 	decide1(&s, &p, NOW, &v);
 	ck_assert_int_eq(v.owner, IDLE_OWNER_PRESENT);
-	ck_assert_str_eq(joined(&v), "console input 4m59s ago < 5m");
+	ck_assert_str_eq(joined(&v), "console input 4m59s ago < 15m");
 
 	/* input stamped after now (clock stepped back) counts as 0s old */
 	console_only(&s, -3 * SEC);
 	decide1(&s, &p, NOW, &v);
 	ck_assert_int_eq(v.owner, IDLE_OWNER_PRESENT);
-	ck_assert_str_eq(joined(&v), "console input 0s ago < 5m");
+	ck_assert_str_eq(joined(&v), "console input 0s ago < 15m");
 }
 END_TEST
 
@@ -171,18 +171,18 @@ START_TEST(test_source_kinds)
 	s.tty_last_ms = NOW - 3 * MIN;
 	decide1(&s, &p, NOW, &v);
 	ck_assert_int_eq(v.owner, IDLE_OWNER_PRESENT);
-	ck_assert_str_eq(joined(&v), "tty input 3m ago < 5m");
+	ck_assert_str_eq(joined(&v), "tty input 3m ago < 15m");
 
 	/* a remote tty newer still */
 	s.tty_remote_last_ms = NOW - 40 * SEC;
 	decide1(&s, &p, NOW, &v);
-	ck_assert_str_eq(joined(&v), "remote session input 40s ago < 5m");
+	ck_assert_str_eq(joined(&v), "remote session input 40s ago < 15m");
 
 	/* a remote logind session, with the tty source gone */
 	s.status[IDLE_SRC_TTY] = IDLE_ST_NONE;
 	s.logind_remote_last_ms = NOW - 2 * MIN;
 	decide1(&s, &p, NOW, &v);
-	ck_assert_str_eq(joined(&v), "remote session input 2m ago < 5m");
+	ck_assert_str_eq(joined(&v), "remote session input 2m ago < 15m");
 
 	/* equal times: console before tty before remote */
 	snap_init(&s, NOW);
@@ -223,7 +223,7 @@ START_TEST(test_remote_ignored)
 	decide1(&s, &p, NOW, &v);
 	ck_assert_int_eq(v.owner, IDLE_OWNER_PRESENT);
 	ck_assert(!v.run);
-	ck_assert_str_eq(joined(&v), "remote session input 10s ago < 5m");
+	ck_assert_str_eq(joined(&v), "remote session input 10s ago < 15m");
 }
 END_TEST
 
@@ -298,7 +298,7 @@ START_TEST(test_unknown)
 	ck_assert(!v.offer);
 	ck_assert(!v.run);
 	ck_assert_str_eq(joined(&v), "load unknown: /proc/stat: No such file or directory; "
-				     "gpu unknown; console input 30s ago < 5m");
+				     "gpu unknown; console input 30s ago < 15m");
 }
 END_TEST
 
@@ -423,7 +423,7 @@ START_TEST(test_load_hysteresis)
 	ck_assert_int_eq(m.load_high_since_ms, 0);
 	ck_assert_int_eq(v.owner, IDLE_OWNER_PRESENT);
 	ck_assert(!v.run);
-	ck_assert_str_eq(joined(&v), "busy program, GPU or load 10s ago < 5m");
+	ck_assert_str_eq(joined(&v), "busy program, GPU or load 10s ago < 15m");
 	idle_decide(&s, &p, busy_end + 6 * MIN, &m, &v);
 	ck_assert_int_eq(v.owner, IDLE_OWNER_ABSENT);
 	ck_assert_int_eq(v.absent_since_ms, busy_end);
@@ -465,7 +465,7 @@ START_TEST(test_busy_program_gpu)
 	s.gpu_util_pct = 85;
 	s.evdev_last_ms = NOW - 12 * SEC;
 	idle_decide(&s, &p, NOW, &m, &v);
-	ck_assert_str_eq(joined(&v), "console input 12s ago < 5m; "
+	ck_assert_str_eq(joined(&v), "console input 12s ago < 15m; "
 				     "busy program blender running (pid 1234); GPU 85% busy > 20%");
 
 	/* the GPU alone */
@@ -483,7 +483,7 @@ START_TEST(test_busy_program_gpu)
 	idle_decide(&s, &p, NOW + MIN, &m, &v);
 	ck_assert_int_eq(v.owner, IDLE_OWNER_PRESENT);
 	ck_assert(!v.run);
-	ck_assert_str_eq(joined(&v), "busy program, GPU or load 1m ago < 5m");
+	ck_assert_str_eq(joined(&v), "busy program, GPU or load 1m ago < 15m");
 
 	/* six minutes later: absent since the last sign, not since the input */
 	idle_decide(&s, &p, NOW + 6 * MIN, &m, &v);
