@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # deps.sh - installs, on Debian 12, every package needed to build idle-accelerator, run its
-# test suite (real munged, slurmctld and slurmd included) and its demo. Idempotent; needs root.
+# test suite (real munged, slurmctld and slurmd included) and its demo; with BENCH=1 also what
+# the benchmark needs (tests/bench/deps). Idempotent; needs root to install.
 set -euo pipefail
 
 PACKAGES=(
@@ -11,6 +12,12 @@ PACKAGES=(
 	# tests
 	check slurm-wlm munge dbus xvfb xdotool xauth iproute2 procps
 )
+
+if [ "${BENCH:-0}" = 1 ]; then
+	while read -r p; do
+		case $p in "" | "#"*) ;; *) PACKAGES+=("$p") ;; esac
+	done <"$(dirname "$0")/bench/deps"
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
