@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fake_idleaccd.c - a stand-in for idleaccd's control socket in the plugin's integration
+ * tests: answers "admit" with a fixed verdict, "job-start"/"job-end" with "ok", and appends
+ * every request it gets, one per line, to a log the test reads.
+ *
+ * Usage: fake_idleaccd SOCKET LOG VERDICT
+ *   VERDICT is sent as is ("yes", "no: IDLEACC: ..."), except "@silent" (accept, never answer:
+ *   the plugin's timeout) and "@garbage" (a framed answer that is neither yes nor no).
+ * Serves one client at a time until SIGTERM; the socket is removed on exit.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "proto.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static const char *answer(const char *req, const char *verdict)
+{
+	if (!strncmp(req, "admit ", 6))
+		return !strcmp(verdict, "@garbage") ? "maybe later" : verdict;
+	if (!strncmp(req, "job-start ", 10) || !strncmp(req, "job-end ", 8))
+		return "ok";
+	return "error: unknown request";
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sigaction act = {.sa_handler = on_term};
+	FILE *log;
+	int lfd;
+
+	if (argc != 4 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "usage: fake_idleaccd SOCKET LOG VERDICT\n");
+		return 2;
+	}
+	log = fopen(argv[2], "a");
+	if (!log) {
+		perror(argv[2]);
+		return 1;
+	}
+	setvbuf(log, NULL, _IOLBF, 0);
+	sigaction(SIGTERM, &act, NULL);
+	sigaction(SIGINT, &act, NULL);
+	strcpy(sa.sun_path, argv[1]);
+	unlink(argv[1]);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 8) < 0) {
+		perror(argv[1]);
+		return 1;
+	}
+	while (!stop) {
+		char *req = NULL;
+		const char *resp;
+		int fd = accept(lfd, NULL, NULL);
+
+		if (fd < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("accept");
+			break;
+		}
+		if (agent_proto_recv(fd, &req, NULL, AGENT_REQ_MAX, 2000) == 0) {
+			fprintf(log, "%s\n", req);
+			resp = answer(req, argv[3]);
+			if (!strcmp(argv[3], "@silent") && !strncmp(req, "admit ", 6))
+				sleep(3); /* well past the plugin's timeout */
+			else
+				agent_proto_send(fd, resp, strlen(resp), 2000);
+			free(req);
+		}
+		close(fd);
+	}
+	unlink(argv[1]);
+	return 0;
+}
