@@ -48,6 +48,12 @@ extern const struct idle_source_ops idle_src_gpu;
  */
 char *idle_path(char *buf, size_t len, const char *root, const char *path);
 
+/*
+ * Allocates a zeroed source state of [size] bytes and a copy of [root] (NULL for the real
+ * system) into [*root_copy]. Returns the state, or NULL with "out of memory" in [err].
+ */
+void *idle_state_new(size_t size, const char *root, char **root_copy, char *err, size_t errlen);
+
 /* snprintf that never overflows and always terminates; returns [buf]. */
 char *idle_strlcpyf(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

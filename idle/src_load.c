@@ -133,20 +133,16 @@ static uint64_t job_ticks_delta(const struct idle_procs *prev, const struct idle
 static int load_open(void **state, const struct idle_sources *conf, const char *root,
 		     int64_t now_ms, char *err, size_t errlen)
 {
-	struct load_state *st = calloc(1, sizeof(*st));
+	struct load_state *st;
+	char *rc;
 
 	(void)conf, (void)now_ms;
+	st = idle_state_new(sizeof(*st), root, &rc, err, errlen);
 	if (!st)
-		goto oom;
-	if (root && *root && !(st->root = strdup(root))) {
-		free(st);
-		goto oom;
-	}
+		return -1;
+	st->root = rc;
 	*state = st;
 	return 0;
-oom:
-	idle_strlcpyf(err, errlen, "out of memory");
-	return -1;
 }
 
 /* The first sample: the kernel's load average stands in for the non-job load. */

@@ -48,20 +48,16 @@ static int read_attr(const char *root, const char *name, const char *attr, char 
 static int power_open(void **state, const struct idle_sources *conf, const char *root,
 		      int64_t now_ms, char *err, size_t errlen)
 {
-	struct power_state *st = calloc(1, sizeof(*st));
+	struct power_state *st;
+	char *rc;
 
 	(void)conf, (void)now_ms;
+	st = idle_state_new(sizeof(*st), root, &rc, err, errlen);
 	if (!st)
-		goto oom;
-	if (root && *root && !(st->root = strdup(root))) {
-		free(st);
-		goto oom;
-	}
+		return -1;
+	st->root = rc;
 	*state = st;
 	return 0;
-oom:
-	idle_strlcpyf(err, errlen, "out of memory");
-	return -1;
 }
 
 static void power_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)

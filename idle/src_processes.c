@@ -27,18 +27,19 @@ struct processes_state {
 static int processes_open(void **state, const struct idle_sources *conf, const char *root,
 			  int64_t now_ms, char *err, size_t errlen)
 {
-	struct processes_state *st = calloc(1, sizeof(*st));
+	struct processes_state *st;
 	int n = conf->nprograms;
+	char *rc;
 
 	(void)now_ms;
 	if (n < 0)
 		n = 0;
 	if (n > IDLE_MAX_PROGRAMS)
 		n = IDLE_MAX_PROGRAMS;
+	st = idle_state_new(sizeof(*st), root, &rc, err, errlen);
 	if (!st)
-		goto oom;
-	if (root && *root && !(st->root = strdup(root)))
-		goto oom;
+		return -1;
+	st->root = rc;
 	if (n) {
 		st->programs = calloc((size_t)n, sizeof(st->programs[0]));
 		if (!st->programs)
@@ -49,10 +50,8 @@ static int processes_open(void **state, const struct idle_sources *conf, const c
 	*state = st;
 	return 0;
 oom:
-	if (st) {
-		free(st->root);
-		free(st);
-	}
+	free(st->root);
+	free(st);
 	idle_strlcpyf(err, errlen, "out of memory");
 	return -1;
 }

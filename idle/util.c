@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,20 @@ char *idle_path(char *buf, size_t len, const char *root, const char *path)
 	if (n < 0 || (size_t)n >= len)
 		return NULL;
 	return buf;
+}
+
+void *idle_state_new(size_t size, const char *root, char **root_copy, char *err, size_t errlen)
+{
+	void *st = calloc(1, size);
+
+	*root_copy = NULL;
+	if (st && root && *root && !(*root_copy = strdup(root))) {
+		free(st);
+		st = NULL;
+	}
+	if (!st)
+		idle_strlcpyf(err, errlen, "out of memory");
+	return st;
 }
 
 char *idle_strlcpyf(char *buf, size_t len, const char *fmt, ...)
