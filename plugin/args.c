@@ -51,15 +51,12 @@ void idleacc_conf_default(struct idleacc_conf *c)
 	c->guard = true;
 }
 
-/* Appends one line to [err]; counts it. */
-static void bad(char *err, size_t errlen, int *nbad, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void bad(char *err, size_t errlen, int *nbad, const char *fmt, ...)
+void idleacc_err_add(char *err, size_t errlen, int *count, const char *fmt, ...)
 {
 	size_t used = strlen(err);
 	va_list ap;
 
-	(*nbad)++;
+	(*count)++;
 	if (used + 1 >= errlen)
 		return;
 	if (used)
@@ -68,7 +65,6 @@ static void bad(char *err, size_t errlen, int *nbad, const char *fmt, ...)
 	vsnprintf(err + used, errlen - used, fmt, ap);
 	va_end(ap);
 }
-
 /* A whole decimal integer in [lo, hi]. */
 static int parse_int(const char *s, long lo, long hi, long *out)
 {
@@ -193,18 +189,19 @@ int idleacc_conf_parse(struct idleacc_conf *c, int ac, char **av, char *err, siz
 		int r;
 
 		if (!eq || klen == 0 || klen >= sizeof(key)) {
-			bad(err, errlen, &nbad, "argument \"%s\": expected KEY=VALUE", av[i]);
+			idleacc_err_add(err, errlen, &nbad, "argument \"%s\": expected KEY=VALUE",
+					av[i]);
 			continue;
 		}
 		memcpy(key, av[i], klen);
 		key[klen] = '\0';
 		r = parse_one(c, key, eq + 1);
 		if (r == -2)
-			bad(err, errlen, &nbad, "argument \"%s\": unknown setting \"%s\"", av[i],
-			    key);
+			idleacc_err_add(err, errlen, &nbad,
+					"argument \"%s\": unknown setting \"%s\"", av[i], key);
 		else if (r < 0)
-			bad(err, errlen, &nbad, "argument \"%s\": expected %s", av[i],
-			    expected(key));
+			idleacc_err_add(err, errlen, &nbad, "argument \"%s\": expected %s", av[i],
+					expected(key));
 	}
 	return nbad;
 }

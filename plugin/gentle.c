@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -22,23 +21,6 @@
 #define IOPRIO_CLASS_BE	   2
 #define IOPRIO_CLASS_IDLE  3
 #define IOPRIO_WHO_PROCESS 1
-
-static void fail(char *err, size_t errlen, int *nfail, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void fail(char *err, size_t errlen, int *nfail, const char *fmt, ...)
-{
-	size_t used = strlen(err);
-	va_list ap;
-
-	(*nfail)++;
-	if (used + 1 >= errlen)
-		return;
-	if (used)
-		err[used++] = '\n', err[used] = '\0';
-	va_start(ap, fmt);
-	vsnprintf(err + used, errlen - used, fmt, ap);
-	va_end(ap);
-}
 
 /* Writes [val] into the /proc file [path]. Returns 0, or -1 with errno set. */
 static int write_proc(const char *path, int val)
@@ -81,23 +63,25 @@ int idleacc_gentle(const struct idleacc_conf *c, char *err, size_t errlen)
 		break;
 	}
 	if (policy >= 0 && sched_setscheduler(0, policy, &sp) < 0)
-		fail(err, errlen, &nfail, "sched_setscheduler: %s", strerror(errno));
+		idleacc_err_add(err, errlen, &nfail, "sched_setscheduler: %s", strerror(errno));
 	if (c->set_nice && setpriority(PRIO_PROCESS, 0, c->nice) < 0)
-		fail(err, errlen, &nfail, "setpriority(%d): %s", c->nice, strerror(errno));
+		idleacc_err_add(err, errlen, &nfail, "setpriority(%d): %s", c->nice,
+				strerror(errno));
 	if (c->ionice != IDLEACC_IONICE_NONE) {
 		int prio = c->ionice == IDLEACC_IONICE_IDLE
 			       ? IOPRIO_CLASS_IDLE << IOPRIO_CLASS_SHIFT
 			       : IOPRIO_CLASS_BE << IOPRIO_CLASS_SHIFT | c->ionice_level;
 
 		if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, prio) < 0)
-			fail(err, errlen, &nfail, "ioprio_set: %s", strerror(errno));
+			idleacc_err_add(err, errlen, &nfail, "ioprio_set: %s", strerror(errno));
 	}
 	/* A kernel without autogroups (or a task in a cpu cgroup) has nothing to set here. */
 	if (c->set_autogroup && write_proc("/proc/self/autogroup", c->autogroup) < 0 &&
 	    errno != ENOENT)
-		fail(err, errlen, &nfail, "autogroup nice %d: %s", c->autogroup, strerror(errno));
+		idleacc_err_add(err, errlen, &nfail, "autogroup nice %d: %s", c->autogroup,
+				strerror(errno));
 	if (c->set_oom && write_proc("/proc/self/oom_score_adj", c->oom_score_adj) < 0)
-		fail(err, errlen, &nfail, "oom_score_adj %d: %s", c->oom_score_adj,
-		     strerror(errno));
+		idleacc_err_add(err, errlen, &nfail, "oom_score_adj %d: %s", c->oom_score_adj,
+				strerror(errno));
 	return nfail;
 }

@@ -49,6 +49,11 @@ struct idleacc_conf {
 
 void idleacc_conf_default(struct idleacc_conf *c);
 
+/* Appends one line (printf-style) to the newline-separated messages in [err] and counts it
+ * in [*count]; a full [err] still counts. */
+void idleacc_err_add(char *err, size_t errlen, int *count, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /*
  * Parses the plugstack.conf arguments [av] into [c] (defaults first). Every bad argument is
  * described in [err] (one "argument ...: why" per line, truncated to [errlen]) and left at
