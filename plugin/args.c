@@ -188,9 +188,15 @@ int idleacc_conf_parse(struct idleacc_conf *c, int ac, char **av, char *err, siz
 		size_t klen = eq ? (size_t)(eq - av[i]) : 0;
 		int r;
 
-		if (!eq || klen == 0 || klen >= sizeof(key)) {
+		if (!eq || klen == 0) {
 			idleacc_err_add(err, errlen, &nbad, "argument \"%s\": expected KEY=VALUE",
 					av[i]);
+			continue;
+		}
+		if (klen >= sizeof(key)) { /* longer than any setting's name */
+			idleacc_err_add(err, errlen, &nbad,
+					"argument \"%s\": unknown setting \"%.*s\"", av[i],
+					(int)klen, av[i]);
 			continue;
 		}
 		memcpy(key, av[i], klen);
