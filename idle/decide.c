@@ -319,6 +319,14 @@ void idle_decide(const struct idle_snapshot *snap, const struct idle_policy *pol
 
 	out->run = out->owner == IDLE_OWNER_ABSENT && run_ok;
 	out->offer = out->run && long_enough && offer_ok;
+
+	/* When the passing of time alone will change this verdict: the caller can sleep until
+	 * then instead of polling. Only the input and sign ages are clocks here; load, programs
+	 * and windows change only with what the sources read. */
+	if (out->owner == IDLE_OWNER_PRESENT && !busy_program && !gpu_busy && !load_latched)
+		out->next_change_ms = absent_since + pol->resume_after * 1000;
+	else if (out->owner == IDLE_OWNER_ABSENT && !long_enough)
+		out->next_change_ms = absent_since + limit * 1000;
 }
 
 /*

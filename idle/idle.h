@@ -261,6 +261,9 @@ struct idle_verdict {
 	bool offer;              /* new jobs may start: absent >= idle_after and all conditions met */
 	bool run;                /* running jobs may run: not present, absent >= resume_after, and
 				  * nothing forbids running (battery) */
+	int64_t next_change_ms;  /* when the passing of time alone changes this verdict (the
+				  * owner turns absent, the absence becomes long enough); 0 if
+				  * only new readings can change it */
 	int nreasons;
 	char reasons[IDLE_MAX_REASONS][IDLE_REASON_LEN]; /* measured value against limit, most
 							  * important first */

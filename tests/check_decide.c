@@ -98,6 +98,42 @@ START_TEST(test_input_present)
 }
 END_TEST
 
+/* The verdict says when time alone changes it, and deciding then gives the change. */
+START_TEST(test_next_change)
+{
+	struct idle_snapshot s;
+	struct idle_policy p;
+	struct idle_verdict v;
+	struct idle_memo m;
+	int64_t last = NOW - 12 * SEC;
+
+	pol_init(&p);
+	console_only(&s, 12 * SEC);
+	decide1(&s, &p, NOW, &v);
+	ck_assert_int_eq(v.owner, IDLE_OWNER_PRESENT);
+	ck_assert_int_eq(v.next_change_ms, last + 5 * MIN);
+	decide1(&s, &p, v.next_change_ms - 1, &v);
+	ck_assert_int_eq(v.owner, IDLE_OWNER_PRESENT);
+	decide1(&s, &p, last + 5 * MIN, &v);
+	ck_assert_int_eq(v.owner, IDLE_OWNER_ABSENT);
+	ck_assert(!v.offer);
+	ck_assert_int_eq(v.next_change_ms, last + 15 * MIN);
+	decide1(&s, &p, v.next_change_ms - 1, &v);
+	ck_assert(!v.offer);
+	decide1(&s, &p, last + 15 * MIN, &v);
+	ck_assert(v.offer);
+	ck_assert_int_eq(v.next_change_ms, 0);
+
+	/* a busy program changes only when a reading says so */
+	memset(&m, 0, sizeof(m));
+	s.status[IDLE_SRC_PROCESSES] = IDLE_ST_OK;
+	strcpy(s.busy_program, "blender");
+	idle_decide(&s, &p, NOW, &m, &v);
+	ck_assert_int_eq(v.owner, IDLE_OWNER_PRESENT);
+	ck_assert_int_eq(v.next_change_ms, 0);
+}
+END_TEST
+
 START_TEST(test_input_absent)
 {
 	struct idle_snapshot s;
@@ -781,6 +817,7 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, tc)
 	TC("input present", test_input_present);
 	TC("input absent", test_input_absent);
+	TC("next change", test_next_change);
 	TC("input offered", test_input_offered);
 	TC("source kinds", test_source_kinds);
 	TC("remote ignored", test_remote_ignored);
