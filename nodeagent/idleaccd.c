@@ -2,7 +2,8 @@
 /*
  * idleaccd.c - the agent's main program: options, start-up, signals and the main loop that
  * samples libidle, decides (plan.c), hands Slurm calls to the worker thread (worker.c) and
- * serves the control socket (control.c).
+ * serves the control socket (control.c), where the SPANK plugin asks before each job starts
+ * and says when jobs start and end (plugreq.c).
  *
  * One thread watches input and time; it never waits on Slurm. Every event (owner input, a
  * sample tick, a worker result, a deadline, a request) runs the same cycle: decide, issue
@@ -29,6 +30,7 @@
 #include "control.h"
 #include "log.h"
 #include "plan.h"
+#include "plugreq.h"
 #include "report.h"
 #include "slurm.h"
 #include "state.h"
@@ -256,6 +258,20 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 		agent_report_status(&b, &d->st, &d->params, d->have_snap ? &d->snap : NULL, header,
 				    now);
 		return out;
+	}
+	if (agent_plugreq_is(line)) {
+		/*
+		 * The launch guard exists for the owner who came back since the last tick: decide
+		 * on a sample taken now, not on one up to [interval] old.
+		 */
+		if (!strcmp(line, "admit") && uid == 0)
+			sample(d);
+		agent_plugreq(&d->st, uid, line, arg1, idle_now_ms(), resp, sizeof(resp));
+		agent_log(strncmp(resp, "error", 5) && strncmp(resp, "refused", 7) ? LOG_DEBUG
+										   : LOG_INFO,
+			  "request \"%s%s%.64s\" from %s: %s", line, arg1 ? " " : "",
+			  arg1 ? arg1 : "", user, resp);
+		return strdup(resp);
 	}
 	if (!strcmp(line, "hold") || !strcmp(line, "release")) {
 		bool console =

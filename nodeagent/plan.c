@@ -14,7 +14,11 @@
  *   4. Jobs: while the owner is back (verdict not "run") or a hold is on, running jobs are
  *      handled by the policy's on_owner_return; jobs we suspended are resumed once the
  *      verdict says "run" again. Jobs are listed once when the owner comes back (and on each
- *      reconcile), never per sample.
+ *      reconcile), never per sample. Jobs the SPANK plugin announced (job-start) are acted on
+ *      at once, before that listing, which then catches the jobs it did not announce.
+ *   5. The launch guard (admit) says yes only when the desktop is offered, not held and ours;
+ *      a refusal redrains the node. The jobs refused here get this node back in their
+ *      allowed nodes once the desktop is offered again.
  */
 #include "config.h"
 
@@ -171,13 +175,16 @@ static void plan_job(const struct agent_state *st, const struct agent_params *p,
 {
 	const struct idle_policy *pol = &p->pol;
 	struct agent_action *a;
+	int64_t grace;
+	int sig;
 
 	(void)st;
 	switch (j->fate) {
 	case AGENT_JOB_WARN_REQUEUE:
 	case AGENT_JOB_WARN_CANCEL:
 		/* The job was told; the requeue or cancel follows even if the owner left. */
-		if (now_ms - j->fate_ms >= pol->warn_grace * 1000)
+		agent_job_warning(p, j, &sig, &grace);
+		if (now_ms - j->fate_ms >= grace * 1000)
 			add(acts, max, n,
 			    j->fate == AGENT_JOB_WARN_REQUEUE ? AGENT_ACT_REQUEUE
 							      : AGENT_ACT_CANCEL,
@@ -195,9 +202,13 @@ static void plan_job(const struct agent_state *st, const struct agent_params *p,
 			add(acts, max, n, AGENT_ACT_RESUME_JOB, j->id);
 		break;
 	case AGENT_JOB_SEEN:
-		/* Only act on a listing made after the owner came back: older ones may be stale. */
-		if (!stop || !j->running || !fresh)
+		/*
+		 * Only act on a listing made after the owner came back: older ones may be stale.
+		 * A job the plugin announced is known to run here until its job-end.
+		 */
+		if (!stop || !j->running || !(fresh || j->noticed_ms))
 			break;
+		agent_job_warning(p, j, &sig, &grace);
 		switch (pol->on_owner_return) {
 		case IDLE_RETURN_DRAIN:
 			break;
@@ -210,10 +221,10 @@ static void plan_job(const struct agent_state *st, const struct agent_params *p,
 				a = add(acts, max, n, AGENT_ACT_SUSPEND, j->id);
 				if (a)
 					a->keep = true;
-			} else if (pol->warn_signal > 0) {
+			} else if (sig > 0) {
 				a = add(acts, max, n, AGENT_ACT_SIGNAL, j->id);
 				if (a) {
-					a->sig = pol->warn_signal;
+					a->sig = sig;
 					a->then = AGENT_ACT_REQUEUE;
 				}
 			} else {
@@ -221,10 +232,10 @@ static void plan_job(const struct agent_state *st, const struct agent_params *p,
 			}
 			break;
 		case IDLE_RETURN_CANCEL:
-			if (pol->warn_signal > 0) {
+			if (sig > 0) {
 				a = add(acts, max, n, AGENT_ACT_SIGNAL, j->id);
 				if (a) {
-					a->sig = pol->warn_signal;
+					a->sig = sig;
 					a->then = AGENT_ACT_CANCEL;
 				}
 			} else {
@@ -237,6 +248,23 @@ static void plan_job(const struct agent_state *st, const struct agent_params *p,
 	case AGENT_JOB_CANCELLED:
 		break;
 	}
+}
+
+/*
+ * The desktop is offered again and the node is undrained: the jobs refused here while it was
+ * not may come back (the plugin added this node to their excluded nodes).
+ */
+static void plan_unexclude(const struct agent_state *st, int64_t now_ms, struct agent_action *acts,
+			   int max, int *n)
+{
+	size_t i;
+
+	if (!st->verdict.offer || agent_hold_active(st, now_ms) || agent_node_foreign(&st->node) ||
+	    st->node.drain || st->node_busy)
+		return;
+	for (i = 0; i < st->nrefused; i++)
+		if (!st->refused[i].busy && now_ms >= st->refused[i].retry_ms)
+			add(acts, max, n, AGENT_ACT_UNEXCLUDE, st->refused[i].id);
 }
 
 int agent_plan(const struct agent_state *st, const struct agent_params *p, int64_t now_ms,
@@ -265,16 +293,17 @@ int agent_plan(const struct agent_state *st, const struct agent_params *p, int64
 	if (!reconciling && !st->jobs_busy && now_ms >= st->jobs_retry_ms &&
 	    (st->jobs_stale || (stop && p->pol.on_owner_return != IDLE_RETURN_DRAIN && !fresh)))
 		add(acts, max, &n, AGENT_ACT_JOBS, 0);
-	/* Records from the state file are acted on only once a listing has confirmed them. */
-	if (!st->jobs_listed_ms)
-		return n;
 	for (i = 0; i < st->njobs; i++) {
 		const struct agent_tjob *j = &st->jobs[i];
 
 		if (j->busy || now_ms < j->retry_ms)
 			continue;
+		/* Records from the state file are acted on only once a listing confirmed them. */
+		if (!st->jobs_listed_ms && !j->noticed_ms)
+			continue;
 		plan_job(st, p, j, stop, fresh, now_ms, acts, max, &n);
 	}
+	plan_unexclude(st, now_ms, acts, max, &n);
 	return n;
 }
 
@@ -288,9 +317,37 @@ struct agent_tjob *agent_job_find(struct agent_state *st, uint32_t id)
 	return NULL;
 }
 
+static struct agent_refused *refused_find(struct agent_state *st, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < st->nrefused; i++)
+		if (st->refused[i].id == id)
+			return &st->refused[i];
+	return NULL;
+}
+
+static void refused_drop(struct agent_state *st, struct agent_refused *r)
+{
+	size_t i = (size_t)(r - st->refused);
+
+	memmove(&st->refused[i], &st->refused[i + 1],
+		(st->nrefused - i - 1) * sizeof(st->refused[0]));
+	st->nrefused--;
+	st->dirty = true;
+}
+
+/* The job's record has to be in the state file: dropping it changes the file. */
+static bool persistent(const struct agent_tjob *j)
+{
+	return j->fate == AGENT_JOB_SUSPENDED || j->fate == AGENT_JOB_KEPT ||
+	       j->fate == AGENT_JOB_WARN_REQUEUE || j->fate == AGENT_JOB_WARN_CANCEL || j->warn_sig;
+}
+
 void agent_issue(struct agent_state *st, const struct agent_action *a, int64_t now_ms)
 {
 	struct agent_tjob *j = a->job ? agent_job_find(st, a->job) : NULL;
+	struct agent_refused *rf;
 
 	switch (a->kind) {
 	case AGENT_ACT_RECONCILE:
@@ -325,9 +382,22 @@ void agent_issue(struct agent_state *st, const struct agent_action *a, int64_t n
 				   a->job);
 		}
 		break;
+	case AGENT_ACT_UNEXCLUDE:
+		rf = refused_find(st, a->job);
+		if (rf)
+			rf->busy = true;
+		break;
 	default:
-		if (j)
-			j->busy = true;
+		if (!j)
+			break;
+		j->busy = true;
+		/* The first move on a job since the owner came back, made before any listing. */
+		if (j->noticed_ms && j->fate == AGENT_JOB_SEEN && st->stop_since_ms &&
+		    st->jobs_listed_ms < st->stop_since_ms)
+			agent_note(st, now_ms, LOG_INFO, false,
+				   "%s job %" PRIu32 " at once: known from its job-start notice,"
+				   " no listing needed",
+				   agent_act_name(a->kind), a->job);
 		break;
 	}
 }
@@ -344,12 +414,6 @@ static void set_node(struct agent_state *st, const struct agent_node *n, int64_t
 			   " over again",
 			   st->name, n->state, n->drain ? "+DRAIN" : "");
 	}
-}
-
-static bool persistent(enum agent_fate f)
-{
-	return f == AGENT_JOB_SUSPENDED || f == AGENT_JOB_KEPT || f == AGENT_JOB_WARN_REQUEUE ||
-	       f == AGENT_JOB_WARN_CANCEL;
 }
 
 /* A fresh listing: add new jobs, refresh known ones, forget those that left. */
@@ -401,8 +465,12 @@ static void merge_jobs(struct agent_state *st, const struct agent_job *jobs, siz
 		}
 	}
 	for (i = 0, k = 0; i < st->njobs; i++) {
+		/* Announced after the listing was asked for: the listing cannot know it yet. */
+		if (!listed[i] && st->jobs[i].noticed_ms >= st->jobs_asked_ms &&
+		    st->jobs[i].noticed_ms)
+			listed[i] = true;
 		if (!listed[i]) {
-			if (persistent(st->jobs[i].fate))
+			if (persistent(&st->jobs[i]))
 				st->dirty = true;
 			agent_note(st, now_ms, LOG_DEBUG, false,
 				   "job %" PRIu32 " is no longer on the node", st->jobs[i].id);
@@ -439,6 +507,10 @@ static void clear_busy(struct agent_state *st, const struct agent_action *a)
 	case AGENT_ACT_RESUME:
 		st->node_busy = false;
 		break;
+	case AGENT_ACT_UNEXCLUDE:
+		if (refused_find(st, a->job))
+			refused_find(st, a->job)->busy = false;
+		break;
 	default:
 		j = a->job ? agent_job_find(st, a->job) : NULL;
 		if (j)
@@ -460,7 +532,9 @@ static void apply_job(struct agent_state *st, const struct agent_params *p,
 		      const struct agent_result *r, int64_t now_ms)
 {
 	struct agent_tjob *j = agent_job_find(st, r->act.job);
+	int64_t grace;
 	char d[32];
+	int sig;
 
 	if (!j) {
 		agent_note(st, now_ms, LOG_DEBUG, false, "%s job %" PRIu32 ": %s (job gone)",
@@ -508,10 +582,12 @@ static void apply_job(struct agent_state *st, const struct agent_params *p,
 							  : AGENT_JOB_WARN_REQUEUE;
 		j->fate_ms = now_ms;
 		st->dirty = true;
+		agent_job_warning(p, j, &sig, &grace);
 		agent_note(st, now_ms, LOG_NOTICE, true,
-			   "sent signal %d to job %" PRIu32 " (owner back); %s in %s", r->act.sig,
-			   j->id, r->act.then == AGENT_ACT_CANCEL ? "cancel" : "requeue",
-			   idle_format_duration(p->pol.warn_grace, d, sizeof(d)));
+			   "sent signal %d to job %" PRIu32 " (owner back%s); %s in %s", r->act.sig,
+			   j->id, j->warn_sig ? ", its --desktop-signal" : "",
+			   r->act.then == AGENT_ACT_CANCEL ? "cancel" : "requeue",
+			   idle_format_duration(grace, d, sizeof(d)));
 		break;
 	case AGENT_ACT_REQUEUE:
 		if (r->rc) {
@@ -577,6 +653,26 @@ static void apply_node_op(struct agent_state *st, const struct agent_result *r, 
 		agent_note(st, now_ms, LOG_NOTICE, true, "resumed %s", st->name);
 }
 
+static void apply_unexclude(struct agent_state *st, const struct agent_result *r, int64_t now_ms)
+{
+	struct agent_refused *rf = refused_find(st, r->act.job);
+
+	if (!rf)
+		return;
+	if (r->rc) {
+		rf->retry_ms = now_ms + AGENT_RETRY_MS;
+		agent_note(st, now_ms, LOG_ERR, false, "%s", r->err);
+		return;
+	}
+	/* Done, or nothing left to do: the job runs elsewhere, ended, or was changed by hand. */
+	if (!r->skipped)
+		agent_note(st, now_ms, LOG_NOTICE, true,
+			   "job %" PRIu32 " refused here earlier may run on %s again (removed from"
+			   " its excluded nodes)",
+			   rf->id, st->name);
+	refused_drop(st, rf);
+}
+
 void agent_apply(struct agent_state *st, const struct agent_params *p, const struct agent_result *r,
 		 int64_t now_ms)
 {
@@ -640,6 +736,9 @@ void agent_apply(struct agent_state *st, const struct agent_params *p, const str
 	case AGENT_ACT_RESUME:
 		apply_node_op(st, r, now_ms);
 		break;
+	case AGENT_ACT_UNEXCLUDE:
+		apply_unexclude(st, r, now_ms);
+		break;
 	default:
 		apply_job(st, p, r, now_ms);
 		break;
@@ -667,13 +766,18 @@ int64_t agent_deadline(const struct agent_state *st, const struct agent_params *
 	earliest(&best, st->hold_until_ms, now_ms);
 	for (i = 0; i < st->njobs; i++) {
 		const struct agent_tjob *j = &st->jobs[i];
+		int64_t grace;
+		int sig;
 
 		earliest(&best, j->retry_ms, now_ms);
+		agent_job_warning(p, j, &sig, &grace);
 		if (j->fate == AGENT_JOB_SUSPENDED)
 			earliest(&best, j->suspended_ms + p->pol.max_suspend * 1000, now_ms);
 		else if (j->fate == AGENT_JOB_WARN_REQUEUE || j->fate == AGENT_JOB_WARN_CANCEL)
-			earliest(&best, j->fate_ms + p->pol.warn_grace * 1000, now_ms);
+			earliest(&best, j->fate_ms + grace * 1000, now_ms);
 	}
+	for (i = 0; i < st->nrefused; i++)
+		earliest(&best, st->refused[i].retry_ms, now_ms);
 	return best;
 }
 
@@ -756,7 +860,7 @@ const char *agent_act_name(enum agent_act a)
 	    [AGENT_ACT_SUSPEND] = "suspend",	 [AGENT_ACT_RESUME_JOB] = "resume",
 	    [AGENT_ACT_SIGNAL] = "signal",	 [AGENT_ACT_REQUEUE] = "requeue",
 	    [AGENT_ACT_CANCEL] = "cancel",	 [AGENT_ACT_STAND_ASIDE] = "stand aside",
-	    [AGENT_ACT_KEEP] = "keep",
+	    [AGENT_ACT_KEEP] = "keep",		 [AGENT_ACT_UNEXCLUDE] = "unexclude",
 	};
 
 	return (unsigned)a < AGENT_ACT_COUNT ? names[a] : "?";
@@ -781,4 +885,132 @@ const char *agent_fate_name(enum agent_fate f)
 		return "cancelled";
 	}
 	return "?";
+}
+
+const char *agent_signal_name(int sig, char *buf, size_t len)
+{
+	const char *n = NULL;
+
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+	n = sigabbrev_np(sig);
+#endif
+	if (n)
+		snprintf(buf, len, "%s", n);
+	else
+		snprintf(buf, len, "%d", sig);
+	return buf;
+}
+
+void agent_job_warning(const struct agent_params *p, const struct agent_tjob *j, int *sig,
+		       int64_t *grace)
+{
+	*sig = p->pol.warn_signal;
+	*grace = p->pol.warn_grace;
+	if (!j->warn_sig)
+		return;
+	/* The job picks its signal and may shorten the grace, never lengthen the owner's wait. */
+	*sig = j->warn_sig;
+	if (j->warn_secs < *grace)
+		*grace = j->warn_secs;
+}
+
+bool agent_admit(struct agent_state *st, uint32_t job, int64_t now_ms, char *reason, size_t len)
+{
+	struct agent_refused *rf;
+
+	if (!st->have_verdict)
+		snprintf(reason, len, "%s owner unknown: not sampled yet", AGENT_TAG);
+	else if (agent_hold_active(st, now_ms))
+		snprintf(reason, len, "%s", st->hold_reason);
+	else if (!st->verdict.offer)
+		agent_drain_reason(&st->verdict, reason, len);
+	else if (agent_node_foreign(&st->node))
+		snprintf(reason, len, "node %s is %s by someone else: %s", st->name,
+			 st->node.drain ? "drained" : "down", st->node.reason);
+	else {
+		agent_note(st, now_ms, LOG_INFO, false, "admitted job %" PRIu32, job);
+		return true;
+	}
+	agent_note(st, now_ms, LOG_NOTICE, true, "refused job %" PRIu32 ": %s", job, reason);
+	if (agent_node_foreign(&st->node)) {
+		/* Not ours to drain; but slurmctld sent a job, so it may have been resumed. */
+		if (!st->reconcile_busy)
+			st->next_reconcile_ms = now_ms;
+	} else {
+		/*
+		 * slurmctld just sent a job here, so whatever we last saw, the node is not drained
+		 * now (an admin or the controller resumed it): plan the drain again.
+		 */
+		st->node.drain = false;
+	}
+	rf = refused_find(st, job);
+	if (!rf) {
+		if (st->nrefused == AGENT_MAX_REFUSED)
+			refused_drop(st, &st->refused[0]); /* the oldest has waited longest */
+		rf = &st->refused[st->nrefused++];
+		memset(rf, 0, sizeof(*rf));
+		rf->id = job;
+	}
+	rf->ms = now_ms;
+	st->dirty = true;
+	return false;
+}
+
+int agent_job_started(struct agent_state *st, uint32_t job, int sig, int64_t secs, int64_t now_ms)
+{
+	struct agent_tjob *j = agent_job_find(st, job);
+	char name[16];
+
+	if (!j) {
+		if (st->njobs >= AGENT_MAX_JOBS) {
+			agent_note(st, now_ms, LOG_ERR, false,
+				   "too many jobs on the node: job %" PRIu32 " not tracked", job);
+			return -1;
+		}
+		j = &st->jobs[st->njobs++];
+		memset(j, 0, sizeof(*j));
+		j->id = job;
+		/* Until a listing says otherwise: a refused requeue falls back to keeping it. */
+		j->can_requeue = true;
+	}
+	if (j->fate == AGENT_JOB_REQUEUED || j->fate == AGENT_JOB_CANCELLED || !j->fate_ms) {
+		/* Requeued from here earlier and started here again: a new run. */
+		j->fate = AGENT_JOB_SEEN;
+		j->fate_ms = now_ms;
+	}
+	if (j->fate == AGENT_JOB_SEEN) {
+		j->running = true;
+		j->suspended = false;
+		snprintf(j->state, sizeof(j->state), "RUNNING");
+	}
+	j->noticed_ms = now_ms;
+	if (j->warn_sig != sig || j->warn_secs != secs)
+		st->dirty = true;
+	j->warn_sig = sig;
+	j->warn_secs = sig ? secs : 0;
+	if (sig)
+		agent_note(st, now_ms, LOG_INFO, false,
+			   "job %" PRIu32 " started here (--desktop-signal %s@%" PRId64 ")", job,
+			   agent_signal_name(sig, name, sizeof(name)), secs);
+	else
+		agent_note(st, now_ms, LOG_INFO, false, "job %" PRIu32 " started here", job);
+	return 0;
+}
+
+void agent_job_ended(struct agent_state *st, uint32_t job, int64_t now_ms)
+{
+	struct agent_tjob *j = agent_job_find(st, job);
+	size_t i;
+
+	if (!j) {
+		agent_note(st, now_ms, LOG_DEBUG, false, "job %" PRIu32 " ended (not tracked here)",
+			   job);
+		return;
+	}
+	agent_note(st, now_ms, LOG_INFO, false, "job %" PRIu32 " ended here", job);
+	if (persistent(j))
+		st->dirty = true;
+	i = (size_t)(j - st->jobs);
+	memmove(&st->jobs[i], &st->jobs[i + 1], (st->njobs - i - 1) * sizeof(st->jobs[0]));
+	st->njobs--;
 }

@@ -26,11 +26,12 @@
 /* A hold's reason starts with this (after the tag), so a hold and an owner drain differ. */
 #define AGENT_HOLD_PREFIX "IDLEACC: held by "
 
-#define AGENT_MAX_JOBS	 256 /* jobs tracked on one node; a desktop runs a few */
-#define AGENT_MAX_EVENTS 64  /* events kept for the log and the status */
-#define AGENT_EVENT_LEN	 320 /* one event's text, NUL included */
-#define AGENT_ERR_LEN	 256 /* one error message, NUL included */
-#define AGENT_USER_LEN	 32  /* a user name */
+#define AGENT_MAX_JOBS	  256 /* jobs tracked on one node; a desktop runs a few */
+#define AGENT_MAX_EVENTS  64  /* events kept for the log and the status */
+#define AGENT_EVENT_LEN	  320 /* one event's text, NUL included */
+#define AGENT_ERR_LEN	  256 /* one error message, NUL included */
+#define AGENT_USER_LEN	  32  /* a user name */
+#define AGENT_MAX_REFUSED 64  /* jobs refused here remembered until their exclusion is lifted */
 
 /* Backoff between calls while slurmctld is unreachable or a call keeps failing. */
 #define AGENT_BACKOFF_MIN_MS 1000
@@ -52,6 +53,7 @@ enum agent_act {
 	AGENT_ACT_CANCEL,	 /* cancel [job] */
 	AGENT_ACT_STAND_ASIDE,	 /* no call: note once that the node belongs to someone else */
 	AGENT_ACT_KEEP,		 /* no call: [job] cannot be requeued, keep it suspended */
+	AGENT_ACT_UNEXCLUDE,	 /* remove the node from the excluded nodes of pending [job] */
 	AGENT_ACT_COUNT
 };
 
@@ -91,6 +93,19 @@ struct agent_tjob {
 	int64_t resumed_ms;   /* when we last resumed it, 0 if never (shown in the status) */
 	bool busy;	      /* a call about this job is in flight */
 	int64_t retry_ms;     /* after a failed call: no new call before this */
+	int64_t noticed_ms;   /* when the plugin's job-start told us it runs here; 0 if only
+			       * listed (or read from the state file) */
+	int warn_sig;	      /* the job's --desktop-signal, sent instead of the policy's
+			       * warn_signal; 0 if none */
+	int64_t warn_secs;    /* its grace in seconds (at most the policy's warn_grace) */
+};
+
+/* A job whose launch we refused: the plugin excluded this node from it. */
+struct agent_refused {
+	uint32_t id;
+	int64_t ms;	  /* when we refused it (ms since the epoch) */
+	bool busy;	  /* lifting its exclusion is in flight */
+	int64_t retry_ms; /* after a failed lift: not before this */
 };
 
 /* One line of the agent's history: every action, result and change of mind. */
@@ -140,6 +155,9 @@ struct agent_state {
 
 	size_t njobs;
 	struct agent_tjob jobs[AGENT_MAX_JOBS]; /* jobs on the node and our records */
+
+	size_t nrefused;
+	struct agent_refused refused[AGENT_MAX_REFUSED]; /* oldest first */
 
 	int64_t hold_until_ms;		    /* a console user's hold ends at this time; 0 if none */
 	uint32_t hold_uid;		    /* who asked for the hold */
@@ -214,5 +232,34 @@ const char *agent_act_name(enum agent_act a);
 const char *agent_fate_name(enum agent_fate f);
 
 struct agent_tjob *agent_job_find(struct agent_state *st, uint32_t id);
+
+/* "USR1" for SIGUSR1 (as kill -l names it), or the number where the C library has no name. */
+const char *agent_signal_name(int sig, char *buf, size_t len);
+
+/*
+ * The warning [j] gets before a requeue or cancel: its own --desktop-signal if it gave one
+ * (its grace capped by the policy's warn_grace), else the policy's. [*sig] 0: no warning.
+ */
+void agent_job_warning(const struct agent_params *p, const struct agent_tjob *j, int *sig,
+		       int64_t *grace);
+
+/*
+ * The launch guard's question: may job [job] start here now? Decides from the last verdict
+ * (the caller samples just before), the hold and whether we stand aside. Returns true, or
+ * false with [reason] filled with what the agent writes into Slurm ("IDLEACC: ..."); a
+ * refusal is remembered (its exclusion is lifted when the desktop is offered again) and makes
+ * sure the node is drained again, whatever we last saw of it.
+ */
+bool agent_admit(struct agent_state *st, uint32_t job, int64_t now_ms, char *reason, size_t len);
+
+/*
+ * The plugin says job [job] started here, with its --desktop-signal [sig] and [secs] (sig 0:
+ * none). Tracked from now on: if the owner comes back, it is acted on at once, without
+ * waiting for a listing. Returns 0, or -1 if too many jobs are tracked.
+ */
+int agent_job_started(struct agent_state *st, uint32_t job, int sig, int64_t secs, int64_t now_ms);
+
+/* The plugin says job [job] ended here: forgotten (an unknown job is not an error). */
+void agent_job_ended(struct agent_state *st, uint32_t job, int64_t now_ms);
 
 #endif /* AGENT_PLAN_H */

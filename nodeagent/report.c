@@ -167,6 +167,8 @@ static void report_job(struct agent_buf *b, const struct agent_tjob *j,
 		       const struct agent_params *p)
 {
 	char t1[16], t2[16];
+	int64_t grace;
+	int sig;
 
 	agent_buf_add(b, "  %" PRIu32 " %s", j->id, j->state[0] ? j->state : "(not yet listed)");
 	switch (j->fate) {
@@ -189,10 +191,11 @@ static void report_job(struct agent_buf *b, const struct agent_tjob *j,
 		break;
 	case AGENT_JOB_WARN_REQUEUE:
 	case AGENT_JOB_WARN_CANCEL:
+		agent_job_warning(p, j, &sig, &grace);
 		agent_buf_add(b, ": signalled by idleaccd at %s; %s at %s",
 			      clock_time(j->fate_ms, t1, sizeof(t1)),
 			      j->fate == AGENT_JOB_WARN_CANCEL ? "cancel" : "requeue",
-			      clock_time(j->fate_ms + p->pol.warn_grace * 1000, t2, sizeof(t2)));
+			      clock_time(j->fate_ms + grace * 1000, t2, sizeof(t2)));
 		break;
 	case AGENT_JOB_REQUEUED:
 		agent_buf_add(b, ": requeued by idleaccd at %s",
@@ -203,6 +206,9 @@ static void report_job(struct agent_buf *b, const struct agent_tjob *j,
 			      clock_time(j->fate_ms, t1, sizeof(t1)));
 		break;
 	}
+	if (j->warn_sig)
+		agent_buf_add(b, " [--desktop-signal %s@%" PRId64 "]",
+			      agent_signal_name(j->warn_sig, t1, sizeof(t1)), j->warn_secs);
 	if (j->busy)
 		agent_buf_add(b, " (call in progress)");
 	agent_buf_add(b, "\n");
@@ -255,6 +261,13 @@ void agent_report_status(struct agent_buf *b, const struct agent_state *st,
 	agent_buf_add(b, "jobs:%s\n", st->njobs ? "" : " none");
 	for (k = 0; k < st->njobs; k++)
 		report_job(b, &st->jobs[k], p);
+	if (st->nrefused) {
+		agent_buf_add(
+		    b, "refused here (excluded from %s until it is offered again):", st->name);
+		for (k = 0; k < st->nrefused; k++)
+			agent_buf_add(b, " %" PRIu32, st->refused[k].id);
+		agent_buf_add(b, "\n");
+	}
 
 	/* The last ten transitions, oldest first. */
 	first = st->nevents > AGENT_MAX_EVENTS ? st->nevents - AGENT_MAX_EVENTS : 0;

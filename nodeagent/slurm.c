@@ -564,6 +564,61 @@ int agent_slurm_cancel(uint32_t job, char *err, size_t errlen)
 	return ok();
 }
 
+int agent_slurm_unexclude(uint32_t job, const char *node, bool *done, char *err, size_t errlen)
+{
+	job_info_msg_t *msg = NULL;
+	const slurm_job_info_t *j;
+	hostlist_t hl = NULL, keep = NULL;
+	job_desc_msg_t d;
+	char b[16], *h, *exc = NULL, none[1] = "";
+	int rc;
+
+	*done = false;
+	job_name(job, b, sizeof(b));
+	if (slurm_load_job(&msg, job, SHOW_ALL | SHOW_DETAIL) != SLURM_SUCCESS) {
+		if (slurm_get_errno() == ESLURM_INVALID_JOB_ID)
+			return ok(); /* purged: nothing to lift */
+		return fail(err, errlen, "read excluded nodes of job", b);
+	}
+	j = msg && msg->record_count ? &msg->job_array[0] : NULL;
+	if (!j || (j->job_state & JOB_STATE_BASE) != JOB_PENDING || !j->exc_nodes ||
+	    !*j->exc_nodes || !(hl = slurm_hostlist_create(j->exc_nodes)) ||
+	    slurm_hostlist_find(hl, node) < 0) {
+		if (hl)
+			slurm_hostlist_destroy(hl);
+		slurm_free_job_info_msg(msg);
+		return ok();
+	}
+	/* libslurm exports no delete: rebuild the list without [node]. */
+	keep = slurm_hostlist_create(NULL);
+	while (keep && (h = slurm_hostlist_shift(hl))) {
+		if (strcmp(h, node))
+			slurm_hostlist_push_host(keep, h);
+		free(h);
+	}
+	slurm_hostlist_destroy(hl);
+	slurm_free_job_info_msg(msg);
+	if (!keep)
+		return fail_msg(err, errlen, "lift exclusion of job", b, strerror(ENOMEM));
+	exc = slurm_hostlist_count(keep) ? slurm_hostlist_ranged_string_malloc(keep) : NULL;
+	slurm_hostlist_destroy(keep);
+	slurm_init_job_desc_msg(&d);
+	d.job_id = job;
+	d.exc_nodes = exc ? exc : none; /* empty: no node excluded any more */
+	rc = slurm_update_job(&d);
+	free(exc);
+	if (rc != SLURM_SUCCESS) {
+		/* It started (elsewhere) or ended meanwhile: nothing left to lift. */
+		if (slurm_get_errno() == ESLURM_JOB_NOT_PENDING ||
+		    slurm_get_errno() == ESLURM_INVALID_JOB_ID ||
+		    slurm_get_errno() == ESLURM_ALREADY_DONE)
+			return ok();
+		return fail(err, errlen, "lift exclusion of job", b);
+	}
+	*done = true;
+	return ok();
+}
+
 /*
  * True if the last call failed because slurmctld (or the local munged) could not be reached or
  * did not answer in time: the request may succeed later and says nothing about the node or job.

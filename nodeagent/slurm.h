@@ -87,6 +87,14 @@ int agent_slurm_signal(uint32_t job, int sig, char *err, size_t errlen);
 
 int agent_slurm_cancel(uint32_t job, char *err, size_t errlen);
 
+/*
+ * Removes [node] from the excluded nodes of [job] while it is PENDING, so that it may start
+ * there again. Sets *[done] when it did; a job that is gone, no longer pending, or does not
+ * exclude [node] is left alone (0, *[done] false).
+ */
+int agent_slurm_unexclude(uint32_t job, const char *node, bool *done, char *err,
+			  size_t errlen);
+
 /* True if the last error was a lost connection to slurmctld (retry later), not a refusal. */
 bool agent_slurm_unreachable(void);
 

@@ -8,6 +8,10 @@
  *   node d1
  *   hold UNTIL_MS UID USER REASON...
  *   job ID FATE FATE_MS SUSPENDED_MS
+ *   signal ID SIGNO SECONDS     a running job's --desktop-signal (from the plugin's job-start)
+ *   refused ID MS               a job refused here, whose exclusion of this node is lifted
+ *                               once the desktop is offered again
+ * The last two lines came later; version 1 files without them still load.
  */
 #include "config.h"
 
@@ -42,7 +46,8 @@ int agent_state_save(const struct agent_state *st, const char *path, char *err, 
 			close(fd);
 		return -1;
 	}
-	fprintf(f, "# idleaccd state: jobs it suspended and the console hold; do not edit\n");
+	fprintf(f, "# idleaccd state: jobs it suspended or refused and the console hold; do not"
+		   " edit\n");
 	fprintf(f, "version %d\nnode %s\n", STATE_VERSION, st->name);
 	if (st->hold_until_ms)
 		fprintf(f, "hold %" PRId64 " %" PRIu32 " %s %s\n", st->hold_until_ms, st->hold_uid,
@@ -50,12 +55,17 @@ int agent_state_save(const struct agent_state *st, const char *path, char *err, 
 	for (i = 0; i < st->njobs; i++) {
 		const struct agent_tjob *j = &st->jobs[i];
 
-		if (j->fate != AGENT_JOB_SUSPENDED && j->fate != AGENT_JOB_KEPT &&
-		    j->fate != AGENT_JOB_WARN_REQUEUE && j->fate != AGENT_JOB_WARN_CANCEL)
-			continue;
-		fprintf(f, "job %" PRIu32 " %s %" PRId64 " %" PRId64 "\n", j->id,
-			agent_fate_name(j->fate), j->fate_ms, j->suspended_ms);
+		if (j->fate == AGENT_JOB_SUSPENDED || j->fate == AGENT_JOB_KEPT ||
+		    j->fate == AGENT_JOB_WARN_REQUEUE || j->fate == AGENT_JOB_WARN_CANCEL)
+			fprintf(f, "job %" PRIu32 " %s %" PRId64 " %" PRId64 "\n", j->id,
+				agent_fate_name(j->fate), j->fate_ms, j->suspended_ms);
+		if (j->warn_sig)
+			fprintf(f, "signal %" PRIu32 " %d %" PRId64 "\n", j->id, j->warn_sig,
+				j->warn_secs);
 	}
+	for (i = 0; i < st->nrefused; i++)
+		fprintf(f, "refused %" PRIu32 " %" PRId64 "\n", st->refused[i].id,
+			st->refused[i].ms);
 	if (fflush(f) || fsync(fd) || ferror(f)) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		fclose(f);
@@ -96,7 +106,8 @@ int agent_state_load(struct agent_state *st, const char *path, char *err, size_t
 {
 	char line[1024];
 	struct agent_tjob jobs[AGENT_MAX_JOBS];
-	size_t njobs = 0;
+	struct agent_refused refused[AGENT_MAX_REFUSED];
+	size_t njobs = 0, nrefused = 0, k;
 	int64_t hold_until = 0;
 	uint32_t hold_uid = 0;
 	char hold_user[AGENT_USER_LEN] = "", hold_reason[AGENT_REASON_LEN] = "";
@@ -157,6 +168,33 @@ int agent_state_load(struct agent_state *st, const char *path, char *err, size_t
 			jobs[njobs].suspended = jobs[njobs].fate == AGENT_JOB_SUSPENDED ||
 						jobs[njobs].fate == AGENT_JOB_KEPT;
 			njobs++;
+		} else if (!strcmp(word, "signal")) {
+			int sig;
+
+			if (sscanf(line, "signal %" SCNu32 " %d %" SCNd64, &id, &sig, &a) != 3 ||
+			    sig < 1 || sig > 64 || a < 0)
+				goto bad;
+			/* A job line, if any, comes first; else a job only seen running. */
+			for (k = 0; k < njobs && jobs[k].id != id; k++)
+				;
+			if (k == njobs) {
+				if (njobs >= AGENT_MAX_JOBS)
+					goto bad;
+				memset(&jobs[njobs], 0, sizeof(jobs[njobs]));
+				jobs[njobs].id = id;
+				jobs[njobs].can_requeue = true;
+				njobs++;
+			}
+			jobs[k].warn_sig = sig;
+			jobs[k].warn_secs = a;
+		} else if (!strcmp(word, "refused")) {
+			if (sscanf(line, "refused %" SCNu32 " %" SCNd64, &id, &a) != 2 ||
+			    nrefused >= AGENT_MAX_REFUSED)
+				goto bad;
+			memset(&refused[nrefused], 0, sizeof(refused[nrefused]));
+			refused[nrefused].id = id;
+			refused[nrefused].ms = a;
+			nrefused++;
 		} else {
 			goto bad;
 		}
@@ -169,6 +207,8 @@ int agent_state_load(struct agent_state *st, const char *path, char *err, size_t
 	}
 	memcpy(st->jobs, jobs, njobs * sizeof(jobs[0]));
 	st->njobs = njobs;
+	memcpy(st->refused, refused, nrefused * sizeof(refused[0]));
+	st->nrefused = nrefused;
 	st->hold_until_ms = hold_until;
 	st->hold_uid = hold_uid;
 	snprintf(st->hold_user, sizeof(st->hold_user), "%s", hold_user);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * state.h - the state file STATE_DIR/NODE.state: what idleaccd must remember across a restart
- * or a crash (the jobs it suspended or warned, with their times, and the console user's
- * hold). Written atomically (temporary file, fsync, rename), so a crash leaves the old or
+ * or a crash (the jobs it suspended or warned, with their times, the jobs' own warning
+ * signals, the jobs it refused, and the console user's hold). Written atomically (temporary file, fsync, rename), so a crash leaves the old or
  * the new file, never half of one.
  */
 #ifndef AGENT_STATE_H

@@ -57,6 +57,7 @@ static void run(struct agent_worker *w, struct agent_result *r)
 {
 	const struct agent_action *a = &r->act;
 	char err[AGENT_ERR_LEN] = "";
+	bool done = false;
 	int rc = 0;
 
 	if (w->offline && a->kind != AGENT_ACT_RECONCILE) {
@@ -122,6 +123,10 @@ static void run(struct agent_worker *w, struct agent_result *r)
 		break;
 	case AGENT_ACT_CANCEL:
 		rc = agent_slurm_cancel(a->job, err, sizeof(err));
+		break;
+	case AGENT_ACT_UNEXCLUDE:
+		rc = agent_slurm_unexclude(a->job, w->node, &done, err, sizeof(err));
+		r->skipped = !rc && !done;
 		break;
 	default:
 		return;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * check_agent.c - idleaccd's decisions (nodeagent/plan.c) with plain structs, its state file,
- * the control socket's framing and server, and the status text.
+ * the control socket's framing and server, the SPANK plugin's requests, and the status text.
  */
 #include "config.h"
 
@@ -21,6 +21,7 @@
 
 #include "control.h"
 #include "plan.h"
+#include "plugreq.h"
 #include "proto.h"
 #include "report.h"
 #include "state.h"
@@ -700,6 +701,31 @@ START_TEST(test_state_file_roundtrip)
 	    .id = 13, .fate = AGENT_JOB_KEPT, .fate_ms = T0, .suspended_ms = T0};
 	st.jobs[3] = (struct agent_tjob){.id = 14, .fate = AGENT_JOB_SEEN}; /* not persisted */
 	ck_assert_int_eq(agent_state_save(&st, path, err, sizeof(err)), 0);
+	/* A job's own signal and the refused jobs are kept too. */
+	{
+		static struct agent_state c;
+
+		agent_state_init(&c, "d1");
+		ck_assert_int_eq(agent_job_started(&c, 15, SIGUSR1, 30, T0), 0);
+		c.jobs[0].fate = AGENT_JOB_WARN_REQUEUE;
+		c.jobs[0].fate_ms = T0;
+		ck_assert_int_eq(agent_job_started(&c, 16, SIGUSR2, 5, T0), 0);
+		c.nrefused = 1;
+		c.refused[0] = (struct agent_refused){.id = 99, .ms = T0};
+		ck_assert_int_eq(agent_state_save(&c, path, err, sizeof(err)), 0);
+		agent_state_init(&b, "d1");
+		ck_assert_int_eq(agent_state_load(&b, path, err, sizeof(err)), 0);
+		ck_assert_int_eq(b.njobs, 2);
+		ck_assert_int_eq(b.jobs[0].fate, AGENT_JOB_WARN_REQUEUE);
+		ck_assert_int_eq(b.jobs[0].warn_sig, SIGUSR1);
+		ck_assert_int_eq(b.jobs[0].warn_secs, 30);
+		ck_assert_int_eq(b.jobs[1].id, 16);
+		ck_assert_int_eq(b.jobs[1].fate, AGENT_JOB_SEEN);
+		ck_assert_int_eq(b.jobs[1].warn_sig, SIGUSR2);
+		ck_assert_int_eq(b.nrefused, 1);
+		ck_assert_int_eq(b.refused[0].id, 99);
+		ck_assert_int_eq(agent_state_save(&st, path, err, sizeof(err)), 0);
+	}
 
 	agent_state_init(&b, "d1");
 	ck_assert_int_eq(agent_state_load(&b, path, err, sizeof(err)), 0);
@@ -895,6 +921,306 @@ START_TEST(test_console_user)
 }
 END_TEST
 
+/* ------------------------------------------------------------- the plugin's requests */
+
+/* One request from uid [uid] ("admit 5"), answered into a static buffer. */
+static const char *ask(uid_t uid, const char *req, int64_t now)
+{
+	static char resp[512];
+	char verb[32], *args;
+
+	snprintf(verb, sizeof(verb), "%s", req);
+	args = strchr(verb, ' ');
+	if (args)
+		*args++ = '\0';
+	ck_assert(agent_plugreq_is(verb));
+	agent_plugreq(&st, uid, verb, args ? req + (args - verb) : NULL, now, resp, sizeof(resp));
+	return resp;
+}
+
+START_TEST(test_admit_yes_and_no)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_action a[16];
+	struct idle_verdict v = absent(true, true);
+	int k;
+
+	start(&st, &p, node_view("IDLE", false, ""));
+	agent_observe(&st, &v, T0);
+	ck_assert_str_eq(ask(0, "admit 17", T0), "yes");
+	ck_assert_uint_eq(st.nrefused, 0);
+	ck_assert_int_eq(step(&st, &p, T0, a), 0);
+
+	/* The owner is back; the node is drained (as last seen)... */
+	v = present("tty input 0s ago < 3s");
+	agent_observe(&st, &v, T0 + S);
+	k = step(&st, &p, T0 + S, a);
+	done(&st, &p, find(a, k, AGENT_ACT_DRAIN, 0), 0, T0 + S);
+	ck_assert_int_eq(step(&st, &p, T0 + 2 * S, a), 0);
+	/* ... yet slurmctld sends a job: someone resumed it. No, and the drain again. */
+	ck_assert_str_eq(ask(0, "admit 18", T0 + 3 * S), "no: IDLEACC: tty input 0s ago < 3s");
+	k = step(&st, &p, T0 + 3 * S, a);
+	ck_assert_int_eq(k, 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_DRAIN);
+	ck_assert_str_eq(a[0].reason, "IDLEACC: tty input 0s ago < 3s");
+	ck_assert_uint_eq(st.nrefused, 1);
+	ck_assert_uint_eq(st.refused[0].id, 18);
+	ck_assert(st.dirty);
+	/* Offered, but not yet run-worthy either way: the answer follows the offer. */
+	v = absent(false, true);
+	agent_observe(&st, &v, T0 + 4 * S);
+	ck_assert_str_eq(ask(0, "admit 19", T0 + 4 * S), "no: IDLEACC: no input for 20m >= 15m");
+	/* No sample at all: unknown counts as present. */
+	agent_state_init(&st, "d1");
+	ck_assert_str_eq(ask(0, "admit 20", T0), "no: IDLEACC: owner unknown: not sampled yet");
+}
+END_TEST
+
+START_TEST(test_admit_held)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct idle_verdict v = absent(true, true);
+	char resp[256];
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	start(&st, &p, node_view("IDLE", false, ""));
+	agent_observe(&st, &v, T0);
+	agent_hold(&st, 1000, "alice", true, 600, 3600, T0, resp, sizeof(resp));
+	ck_assert_str_eq(ask(0, "admit 21", T0 + S), "no: IDLEACC: held by alice until 22:23");
+	agent_release(&st, 1000, "alice", true, T0 + 2 * S, resp, sizeof(resp));
+	ck_assert_str_eq(ask(0, "admit 22", T0 + 3 * S), "yes");
+}
+END_TEST
+
+START_TEST(test_admit_standing_aside)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_action a[16];
+	struct idle_verdict v = absent(true, true);
+	int k;
+
+	start(&st, &p, node_view("IDLE", true, "maintenance"));
+	agent_observe(&st, &v, T0 - 59 * S);
+	ck_assert_int_eq(step(&st, &p, T0 - 59 * S, a), 1); /* stand aside */
+	ck_assert_str_eq(ask(0, "admit 23", T0 - 58 * S),
+			 "no: node d1 is drained by someone else: maintenance");
+	/* Never a drain over the admin's reason; the node is reread at once instead. */
+	k = step(&st, &p, T0 - 58 * S, a);
+	ck_assert_int_eq(k, 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_RECONCILE);
+}
+END_TEST
+
+START_TEST(test_job_start_acts_without_listing)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_action a[16];
+	struct idle_verdict v = absent(true, true);
+	struct agent_job listed[1] = {job(31, true, true)};
+	unsigned i;
+	int k;
+
+	start(&st, &p, node_view("IDLE", false, ""));
+	agent_observe(&st, &v, T0);
+	ck_assert_str_eq(ask(0, "job-start 30", T0 + S), "ok");
+	ck_assert_int_eq(step(&st, &p, T0 + S, a), 0); /* owner away: nothing to do */
+	/* The owner comes back: job 30 is suspended at once, with the drain and a listing. */
+	v = present("tty input 0s ago < 3s");
+	agent_observe(&st, &v, T0 + 10 * S);
+	k = step(&st, &p, T0 + 10 * S, a);
+	ck_assert_int_eq(k, 3);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_DRAIN, 0));
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_SUSPEND, 30));
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_JOBS, 0));
+	for (i = 0; i < st.nevents; i++)
+		if (strstr(st.events[i].text, "suspend job 30 at once: known from its job-start"))
+			break;
+	ck_assert_uint_lt(i, st.nevents);
+	done(&st, &p, find(a, k, AGENT_ACT_SUSPEND, 30), 0, T0 + 10 * S);
+	ck_assert_int_eq(agent_job_find(&st, 30)->fate, AGENT_JOB_SUSPENDED);
+	/* The listing, asked before job 32 started, catches job 31 that was never announced. */
+	ck_assert_str_eq(ask(0, "job-start 32", T0 + 11 * S), "ok");
+	jobs_listed(&st, &p, find(a, k, AGENT_ACT_JOBS, 0), listed, 1, T0 + 12 * S);
+	ck_assert_ptr_null(agent_job_find(&st, 30));	/* not listed: gone from the node */
+	ck_assert_ptr_nonnull(agent_job_find(&st, 32)); /* too new for that listing: kept */
+	k = step(&st, &p, T0 + 12 * S, a);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_SUSPEND, 31));
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_SUSPEND, 32));
+}
+END_TEST
+
+START_TEST(test_desktop_signal_warns)
+{
+	struct agent_params p = params(IDLE_RETURN_REQUEUE);
+	struct agent_action a[16];
+	struct idle_verdict v = absent(true, true);
+	const struct agent_action *x;
+	int k;
+
+	start(&st, &p, node_view("IDLE", false, ""));
+	agent_observe(&st, &v, T0);
+	ck_assert_str_eq(ask(0, "job-start 40 USR1@2", T0), "ok");
+	ck_assert_str_eq(ask(0, "job-start 41", T0), "ok");
+	ck_assert_str_eq(ask(0, "job-start 42 SIGUSR2@600", T0), "ok"); /* more than warn_grace */
+	ck_assert_int_eq(agent_job_find(&st, 40)->warn_sig, SIGUSR1);
+	v = present("tty input 0s ago < 3s");
+	agent_observe(&st, &v, T0 + S);
+	k = step(&st, &p, T0 + S, a);
+	x = find(a, k, AGENT_ACT_SIGNAL, 40);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(x->sig, SIGUSR1);
+	ck_assert_int_eq(x->then, AGENT_ACT_REQUEUE);
+	done(&st, &p, x, 0, T0 + S);
+	x = find(a, k, AGENT_ACT_SIGNAL, 41);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(x->sig, SIGTERM); /* the policy's */
+	done(&st, &p, x, 0, T0 + S);
+	x = find(a, k, AGENT_ACT_SIGNAL, 42);
+	ck_assert_int_eq(x->sig, SIGUSR2);
+	done(&st, &p, x, 0, T0 + S);
+	/* 40's own grace of 2 s; 41 and 42 wait the policy's 120 s (42 asked for more). */
+	ck_assert_int_eq(agent_deadline(&st, &p, T0 + S), T0 + 3 * S);
+	ck_assert_int_eq(step(&st, &p, T0 + 2 * S, a), 0);
+	k = step(&st, &p, T0 + 3 * S, a);
+	ck_assert_int_eq(k, 1);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_REQUEUE, 40));
+	ck_assert_int_eq(step(&st, &p, T0 + 120 * S, a), 0);
+	k = step(&st, &p, T0 + 121 * S, a);
+	ck_assert_int_eq(k, 2);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_REQUEUE, 41));
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_REQUEUE, 42));
+
+	/* Cancel mode warns with the job's signal too, and with no policy signal at all. */
+	p = params(IDLE_RETURN_CANCEL);
+	p.pol.warn_signal = 0;
+	start(&st, &p, node_view("IDLE", false, ""));
+	v = absent(true, true);
+	agent_observe(&st, &v, T0);
+	ck_assert_str_eq(ask(0, "job-start 43 10@5", T0), "ok");
+	ck_assert_str_eq(ask(0, "job-start 44", T0), "ok");
+	v = present("tty input 0s ago < 3s");
+	agent_observe(&st, &v, T0 + S);
+	k = step(&st, &p, T0 + S, a);
+	x = find(a, k, AGENT_ACT_SIGNAL, 43);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(x->sig, 10);
+	ck_assert_int_eq(x->then, AGENT_ACT_CANCEL);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_CANCEL, 44));
+}
+END_TEST
+
+START_TEST(test_job_end_forgets)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_action a[16];
+	struct idle_verdict v = absent(true, true);
+	int k;
+
+	start(&st, &p, node_view("IDLE", false, ""));
+	agent_observe(&st, &v, T0);
+	ck_assert_str_eq(ask(0, "job-start 50 USR1@30", T0), "ok");
+	ck_assert_uint_eq(st.njobs, 1);
+	st.dirty = false;
+	ck_assert_str_eq(ask(0, "job-end 50", T0 + S), "ok");
+	ck_assert_uint_eq(st.njobs, 0);
+	ck_assert(st.dirty); /* its signal was in the state file */
+	/* Unknown (a refused job ends too): fine, nothing changes. */
+	ck_assert_str_eq(ask(0, "job-end 51", T0 + S), "ok");
+	v = present("tty input 0s ago < 3s");
+	agent_observe(&st, &v, T0 + 2 * S);
+	k = step(&st, &p, T0 + 2 * S, a);
+	ck_assert_ptr_null(find(a, k, AGENT_ACT_SUSPEND, 50));
+}
+END_TEST
+
+START_TEST(test_plugin_bad_requests)
+{
+	agent_state_init(&st, "d1");
+	ck_assert_str_eq(ask(0, "admit", T0), "error: usage: admit JOBID");
+	ck_assert_str_eq(ask(0, "admit 5 6", T0), "error: usage: admit JOBID");
+	ck_assert_str_eq(ask(0, "admit x", T0), "error: \"x\" is not a job id");
+	ck_assert_str_eq(ask(0, "admit 0", T0), "error: \"0\" is not a job id");
+	ck_assert_str_eq(ask(0, "admit -3", T0), "error: \"-3\" is not a job id");
+	ck_assert_str_eq(ask(0, "admit 4294967296", T0), "error: \"4294967296\" is not a job id");
+	ck_assert_str_eq(ask(0, "job-end", T0), "error: usage: job-end JOBID");
+	ck_assert_str_eq(ask(0, "job-end 5 USR1@2", T0), "error: usage: job-end JOBID");
+	ck_assert_str_eq(ask(0, "job-start", T0), "error: usage: job-start JOBID [SIG@SECONDS]");
+	ck_assert_str_eq(ask(0, "job-start 5 USR1@2 x", T0),
+			 "error: usage: job-start JOBID [SIG@SECONDS]");
+	ck_assert_str_eq(ask(0, "job-start 5 FOO@2", T0),
+			 "error: \"FOO@2\" is not SIG@SECONDS (a signal, then 0..86400 seconds:"
+			 " USR1@120)");
+	ck_assert_str_eq(ask(0, "job-start 5 USR1", T0),
+			 "error: \"USR1\" is not SIG@SECONDS (a signal, then 0..86400 seconds:"
+			 " USR1@120)");
+	ck_assert(!strncmp(ask(0, "job-start 5 USR1@86401", T0), "error: ", 7));
+	ck_assert(!strncmp(ask(0, "job-start 5 65@1", T0), "error: ", 7));
+	ck_assert(!strncmp(ask(0, "job-start 5 @1", T0), "error: ", 7));
+	ck_assert_uint_eq(st.njobs, 0);
+	ck_assert_uint_eq(st.nrefused, 0);
+	ck_assert(!agent_plugreq_is("status"));
+}
+END_TEST
+
+START_TEST(test_plugin_root_only)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct idle_verdict v = absent(true, true);
+
+	start(&st, &p, node_view("IDLE", false, ""));
+	agent_observe(&st, &v, T0);
+	ck_assert_str_eq(ask(1000, "admit 5", T0), "refused: only root (slurmd) may send admit");
+	ck_assert_str_eq(ask(1000, "job-start 5", T0),
+			 "refused: only root (slurmd) may send job-start");
+	ck_assert_str_eq(ask(1000, "job-end x", T0),
+			 "refused: only root (slurmd) may send job-end");
+	ck_assert_uint_eq(st.njobs, 0);
+}
+END_TEST
+
+START_TEST(test_refused_exclusion_lifted)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_action a[16];
+	struct idle_verdict v = present("tty input 0s ago < 3s");
+	struct agent_result r;
+	int k;
+
+	start(&st, &p, node_view("IDLE", true, "IDLEACC: tty input 0s ago < 3s"));
+	agent_observe(&st, &v, T0);
+	ck_assert_str_eq(ask(0, "admit 60", T0), "no: IDLEACC: tty input 0s ago < 3s");
+	ck_assert_str_eq(ask(0, "admit 61", T0), "no: IDLEACC: tty input 0s ago < 3s");
+	k = step(&st, &p, T0, a);
+	ck_assert_ptr_null(find(a, k, AGENT_ACT_UNEXCLUDE, 60));
+	done(&st, &p, find(a, k, AGENT_ACT_DRAIN, 0), 0, T0);
+	/* Offered again: first the resume, then the jobs may come back. */
+	v = absent(true, true);
+	agent_observe(&st, &v, T0 + 100 * S);
+	k = step(&st, &p, T0 + 100 * S, a);
+	ck_assert_int_eq(k, 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_RESUME);
+	done(&st, &p, &a[0], 0, T0 + 100 * S);
+	k = step(&st, &p, T0 + 100 * S, a);
+	ck_assert_int_eq(k, 2);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_UNEXCLUDE, 60));
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_UNEXCLUDE, 61));
+	ck_assert_int_eq(step(&st, &p, T0 + 100 * S, a), 0); /* in flight */
+	memset(&r, 0, sizeof(r));
+	r.act.kind = AGENT_ACT_UNEXCLUDE;
+	r.act.job = 60;
+	agent_apply(&st, &p, &r, T0 + 101 * S); /* lifted */
+	r.act.job = 61;
+	r.skipped = true; /* ran elsewhere meanwhile */
+	agent_apply(&st, &p, &r, T0 + 101 * S);
+	ck_assert_uint_eq(st.nrefused, 0);
+	ck_assert_str_eq(st.events[(st.nevents - 1) % AGENT_MAX_EVENTS].text,
+			 "job 60 refused here earlier may run on d1 again (removed from its"
+			 " excluded nodes)");
+	ck_assert_int_eq(step(&st, &p, T0 + 102 * S, a), 0);
+}
+END_TEST
+
 /* ------------------------------------------------------------- status text */
 
 START_TEST(test_status_text)
@@ -974,6 +1300,17 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_proto_framing);
 	tcase_add_test(tc, test_control_server);
 	tcase_add_test(tc, test_console_user);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("plugin requests");
+	tcase_add_test(tc, test_admit_yes_and_no);
+	tcase_add_test(tc, test_admit_held);
+	tcase_add_test(tc, test_admit_standing_aside);
+	tcase_add_test(tc, test_job_start_acts_without_listing);
+	tcase_add_test(tc, test_desktop_signal_warns);
+	tcase_add_test(tc, test_job_end_forgets);
+	tcase_add_test(tc, test_plugin_bad_requests);
+	tcase_add_test(tc, test_plugin_root_only);
+	tcase_add_test(tc, test_refused_exclusion_lifted);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("status");
 	tcase_add_test(tc, test_status_text);

@@ -167,10 +167,11 @@ agent_log_has()
 }
 
 # raw_request SOCKET LENGTH BODY: sends the 4-byte big-endian LENGTH and BODY as they are
-# (a lying length, garbage), then prints the daemon's answer.
+# (a lying length, garbage), then prints the daemon's answer. As user $RAW_REQUEST_AS if set.
 raw_request()
 {
-	perl -MIO::Socket::UNIX -e '
+	${RAW_REQUEST_AS:+setpriv --reuid=$RAW_REQUEST_AS --regid=nogroup --clear-groups} \
+		perl -MIO::Socket::UNIX -e '
 		my ($path, $len, $body) = @ARGV;
 		my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $path)
 			or die "connect $path: $!\n";
