@@ -134,6 +134,10 @@ static void sample(struct daemon *d)
 	idle_decide(&d->snap, &d->params.pol, now, &d->memo, &v);
 	agent_observe(&d->st, &v, now);
 	d->next_sample_ms = now + d->aconf.interval * 1000;
+	/* Sample again the moment time alone changes the verdict (owner turns absent, the
+	 * absence reaches idle_after): offers and resumes are on time whatever the interval. */
+	if (v.next_change_ms > now && v.next_change_ms < d->next_sample_ms)
+		d->next_sample_ms = v.next_change_ms;
 }
 
 /* Decide, hand the calls to the worker, log, persist. */
