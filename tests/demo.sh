@@ -199,5 +199,10 @@ echo "  (each absence starts with the ${IDLE_AFTER} s idle_after wait before the
 echo "  node reasons the agents wrote, as sinfo -R shows them:"
 grep -h 'notice: drained' "$CLUSTER_DIR"/log/idleaccd-*.out | sed 's/.*notice: drained /    /' |
 	sort | uniq -c | sort -rn | head -5
-[ "$keep" = 1 ] && echo "  cluster directory kept: $CLUSTER_DIR"
-[ "$lost" -eq 0 ] && [ "$completed" -eq "$NJOBS" ]
+if [ "$keep" = 1 ]; then echo "  cluster directory kept: $CLUSTER_DIR"; fi
+# The clean-up in the EXIT trap must not turn the result into its own (errexit would).
+set +e
+if [ "$lost" -eq 0 ] && [ "$completed" -eq "$NJOBS" ]; then
+	exit 0
+fi
+exit 1
