@@ -25,6 +25,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,20 @@
 
 void agent_state_init(struct agent_state *st, const char *node)
 {
-	memset(st, 0, sizeof(*st));
+	/*
+	 * The job table and the event ring (most of the structure's 50 KiB) are read only below
+	 * njobs and nevents, and every entry is cleared when it is taken: leaving them alone keeps
+	 * their pages untouched (the daemon's is in zeroed .bss) until they are used.
+	 */
+	_Static_assert(
+	    offsetof(struct agent_state, jobs) < offsetof(struct agent_state, nrefused) &&
+		offsetof(struct agent_state, nrefused) < offsetof(struct agent_state, events) &&
+		offsetof(struct agent_state, dirty) > offsetof(struct agent_state, events),
+	    "agent_state_init() relies on this field order");
+	memset(st, 0, offsetof(struct agent_state, jobs));
+	memset(&st->nrefused, 0,
+	       offsetof(struct agent_state, events) - offsetof(struct agent_state, nrefused));
+	st->dirty = false;
 	snprintf(st->name, sizeof(st->name), "%s", node);
 	st->online = true; /* until a call says otherwise */
 }

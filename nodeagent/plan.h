@@ -153,6 +153,8 @@ struct agent_state {
 	bool jobs_stale;	   /* a job call failed: list the jobs again */
 	int64_t jobs_retry_ms;	   /* after a failed listing: not before this */
 
+	/* jobs[] and events[] are left untouched by agent_state_init (see there): keep njobs
+	 * before jobs, everything else between jobs and events, and dirty last. */
 	size_t njobs;
 	struct agent_tjob jobs[AGENT_MAX_JOBS]; /* jobs on the node and our records */
 

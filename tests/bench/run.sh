@@ -7,11 +7,14 @@
 # Usage: tests/bench/run.sh [--build DIR] [-n N] [-c COMPRESSION] [--start "Mon 11:00"]
 #                           [-d SIM_DURATION] [--quiet SECONDS] [--profiles LIST] [-o OUTDIR]
 #                           [--scale N1,N2,...]
-#   make bench [BENCH_ARGS="-n 8"]   runs it from the build directory
+#   Without --build (a fresh clone, as root): installs the packages (BENCH=1 tests/deps.sh),
+#   builds into ./build (BUILD_DIR=), then runs. make bench [BENCH_ARGS="-n 8"] runs it from
+#   a build directory.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-build=${BENCH_BUILD:-$PWD}
+top=$(cd "$here/../.." && pwd)
+build=${BENCH_BUILD:-}
 n=4
 compression=60
 start="Mon 11:00"
@@ -23,7 +26,7 @@ scale=
 
 usage()
 {
-	sed -n 's/^# \{0,1\}//; 7,9p' "$0"
+	sed -n 's/^# \{0,1\}//; 7,12p' "$0"
 	exit "${1:-2}"
 }
 
@@ -43,6 +46,25 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+BENCH=1 "$top/tests/deps.sh" || exit 1
+if [ -z "$build" ]; then
+	# The one command of a fresh clone: build (quietly, incrementally) into ./build.
+	build=${BUILD_DIR:-$top/build}
+	mkdir -p "$build"
+	build=$(cd "$build" && pwd)
+	echo "bench: building in $build (log: $build/bench-build.log)"
+	(
+		cd "$top"
+		[ -x configure ] || autoreconf -fi
+		cd "$build"
+		[ -f Makefile ] || "$top/configure" -q
+		make -j"$(nproc)"
+	) >"$build/bench-build.log" 2>&1 || {
+		tail -30 "$build/bench-build.log" >&2
+		echo "run.sh: the build failed (log: $build/bench-build.log)" >&2
+		exit 1
+	}
+fi
 out=${out:-$build/bench-out}
 IDLEACCD=$build/nodeagent/idleaccd
 if ! [ -x "$IDLEACCD" ]; then
@@ -91,6 +113,9 @@ for ((k = 0; k < np; k++)); do
 	hi=$((k * n + n))
 	extra+=("PartitionName=${profs[k]} Nodes=d[$lo-$hi] MaxTime=INFINITE State=UP")
 done
+# A binary just built has dirty pages in the page cache until they are written back, and smaps
+# counts them as the process's Private_Dirty: write them out before measuring the agent.
+sync
 echo "bench: starting slurmctld and $total slurmd ($n desktops x $profiles)"
 cluster_start "$total" "${extra[@]}" || exit 1
 
@@ -108,9 +133,12 @@ stop_agents()
 }
 trap 'stop_agents; cluster_stop; rmdir "$TMPDIR" 2>/dev/null' EXIT
 
-# agent_conf DIR INTERVAL: an idleacc.yaml with HTCondor's durations scaled, tty source only.
+# agent_conf DIR [INTERVAL]: an idleacc.yaml with HTCondor's durations scaled, tty source only;
+# without INTERVAL the agent samples at its shipped default (5 s).
 agent_conf()
 {
+	local interval=
+	[ -z "${2:-}" ] || interval="  interval: ${2}s"
 	cat >"$1/idleacc.yaml" <<EOF
 # Written by tests/bench/run.sh: HTCondor's desktop durations divided by $compression.
 policy:
@@ -125,7 +153,7 @@ sources:
     dirs: [$1/tty]
     utmp: $1/utmp
 agent:
-  interval: ${2}s
+${interval}
   reconcile: 10m
   run_dir: $1/run
   state_dir: $1/state
@@ -144,9 +172,13 @@ for ((k = 0; k < np; k++)); do
 		touch -d '1 hour ago' "$dir/tty/console"
 		case ${profs[k]} in
 		idleacc | condor)
-			# idleacc: the product as shipped, sampling every 1 s (5 s / compression rounds
-			# below idleaccd's 1 s minimum); condor: HTCondor's 5 s polling interval.
-			[ "${profs[k]}" = idleacc ] && agent_conf "$dir" 1 || agent_conf "$dir" 5
+			# idleacc: the product as shipped (default interval; it wakes on tty input and
+			# when time alone changes the verdict); condor: HTCondor's 5 s polling interval.
+			if [ "${profs[k]}" = idleacc ]; then
+				agent_conf "$dir"
+			else
+				agent_conf "$dir" 5
+			fi
 			pid=$(_cluster_spawn "idleaccd-$node" "$IDLEACCD" -D -v -N "$node" \
 				-c "$dir/idleacc.yaml") || exit 1
 			;;
