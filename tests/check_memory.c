@@ -11,16 +11,7 @@
 /* One sample of the memory source alone, with [root] as the system. */
 static void sample_memory(const char *root, struct idle_snapshot *snap)
 {
-	struct idle_sources src;
-	struct idle_ctx *ctx;
-	char err[IDLE_ERR_LEN];
-
-	memset(&src, 0, sizeof(src));
-	src.enabled[IDLE_SRC_MEMORY] = true;
-	ctx = idle_open(&src, root, err, sizeof(err));
-	ck_assert_ptr_nonnull(ctx);
-	idle_sample(ctx, 1000, snap);
-	idle_close(ctx);
+	test_sample_one(IDLE_SRC_MEMORY, root, snap);
 }
 
 START_TEST(test_jobs_subtracted)

@@ -12,16 +12,7 @@
 /* One sample of the power source alone, with [root] as the system. */
 static void sample_power(const char *root, struct idle_snapshot *snap)
 {
-	struct idle_sources src;
-	struct idle_ctx *ctx;
-	char err[IDLE_ERR_LEN];
-
-	memset(&src, 0, sizeof(src));
-	src.enabled[IDLE_SRC_POWER] = true;
-	ctx = idle_open(&src, root, err, sizeof(err));
-	ck_assert_ptr_nonnull(ctx);
-	idle_sample(ctx, 1000, snap);
-	idle_close(ctx);
+	test_sample_one(IDLE_SRC_POWER, root, snap);
 }
 
 START_TEST(test_laptop_on_ac)

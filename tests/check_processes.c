@@ -110,8 +110,6 @@ END_TEST
 static void sample_programs(const char *root, struct idle_snapshot *snap, int n, ...)
 {
 	struct idle_sources src;
-	struct idle_ctx *ctx;
-	char err[IDLE_ERR_LEN];
 	va_list ap;
 	int i;
 
@@ -122,10 +120,7 @@ static void sample_programs(const char *root, struct idle_snapshot *snap, int n,
 		snprintf(src.programs[i], sizeof(src.programs[i]), "%s", va_arg(ap, const char *));
 	va_end(ap);
 	src.nprograms = n;
-	ctx = idle_open(&src, root, err, sizeof(err));
-	ck_assert_ptr_nonnull(ctx);
-	idle_sample(ctx, 1000, snap);
-	idle_close(ctx);
+	test_sample_sources(&src, root, 1000, snap);
 }
 
 START_TEST(test_busy_found_lowest_pid)

@@ -17,6 +17,35 @@ static inline const char *test_data(const char *sub)
 	return buf;
 }
 
+#ifdef IDLE_H
+#include <string.h>
+
+/* One sample at [now_ms] of the sources enabled in [src] (the others off), with [root] as the
+ * system. */
+static inline void test_sample_sources(struct idle_sources *src, const char *root,
+				       int64_t now_ms, struct idle_snapshot *snap)
+{
+	struct idle_ctx *ctx;
+	char err[IDLE_ERR_LEN];
+
+	ctx = idle_open(src, root, err, sizeof(err));
+	ck_assert_ptr_nonnull(ctx);
+	idle_sample(ctx, now_ms, snap);
+	idle_close(ctx);
+}
+
+/* One sample of source [id] alone, with its default settings off, over [root]. */
+static inline void test_sample_one(enum idle_source_id id, const char *root,
+				   struct idle_snapshot *snap)
+{
+	struct idle_sources src;
+
+	memset(&src, 0, sizeof(src));
+	src.enabled[id] = true;
+	test_sample_sources(&src, root, 1000, snap);
+}
+#endif
+
 /* Runs one suite; the exit code is what automake's harness reads. */
 #define TEST_MAIN(make_suite)                                                                    \
 	int main(void)                                                                           \
