@@ -625,6 +625,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		/* Say so when nothing was read: an admin checking a file that is not where
+		 * idleaccd looks must not be told it is fine. */
+		if (defaults)
+			fprintf(stderr, "idleaccd: %s not found: the built-in defaults apply\n",
+				d.conf_path);
 		printf("configuration OK\n");
 		idle_config_free(d.cfg);
 		return 0;
