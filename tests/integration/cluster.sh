@@ -414,6 +414,9 @@ cluster_reap_stale()
 # its jobs left running, and removes $CLUSTER_DIR unless KEEP_CLUSTER=1. Safe to call twice.
 cluster_stop()
 {
+	# It runs from EXIT traps: a caller's errexit must not cut the clean-up short.
+	local -
+	set +e
 	local pids=()
 
 	[ -n "${CLUSTER_DIR:-}" ] || return 0
