@@ -172,6 +172,20 @@ static const struct agent_action *find(const struct agent_action *a, int n, enum
 
 static struct agent_state st; /* large: static */
 
+/* The owner comes back at T0 + S to an ALLOCATED node running [jobs]: the agent drains, asks
+ * for the jobs and gets them. The caller's next step plans what happens to them. */
+static void owner_back(const struct agent_params *p, struct agent_job *jobs, size_t n)
+{
+	struct agent_action a[16];
+	struct idle_verdict v = present("console input 0s ago < 15m");
+	int k;
+
+	start(&st, p, node_view("ALLOCATED", false, ""));
+	agent_observe(&st, &v, T0 + S);
+	k = step(&st, p, T0 + S, a);
+	jobs_listed(&st, p, find(a, k, AGENT_ACT_JOBS, 0), jobs, n, T0 + S);
+}
+
 /* ------------------------------------------------------------- node transitions */
 
 START_TEST(test_drain_once_per_transition)
@@ -394,10 +408,7 @@ START_TEST(test_jobs_suspended_by_others_untouched)
 	struct agent_job jobs[1] = {job(50, false, true)}; /* an admin suspended it */
 	int k;
 
-	start(&st, &p, node_view("ALLOCATED", false, ""));
-	agent_observe(&st, &v, T0 + S);
-	k = step(&st, &p, T0 + S, a);
-	jobs_listed(&st, &p, find(a, k, AGENT_ACT_JOBS, 0), jobs, 1, T0 + S);
+	owner_back(&p, jobs, 1);
 	v = absent(true, true);
 	agent_observe(&st, &v, T0 + 1000 * S);
 	k = step(&st, &p, T0 + 1000 * S, a);
@@ -414,10 +425,7 @@ START_TEST(test_max_suspend_requeues)
 	struct agent_job jobs[2] = {job(7, true, true), job(8, true, false)};
 	int k, i;
 
-	start(&st, &p, node_view("ALLOCATED", false, ""));
-	agent_observe(&st, &v, T0 + S);
-	k = step(&st, &p, T0 + S, a);
-	jobs_listed(&st, &p, find(a, k, AGENT_ACT_JOBS, 0), jobs, 2, T0 + S);
+	owner_back(&p, jobs, 2);
 	k = step(&st, &p, T0 + S, a);
 	for (i = 0; i < k; i++)
 		done(&st, &p, &a[i], 0, T0 + 2 * S);
@@ -448,14 +456,10 @@ START_TEST(test_requeue_refused_keeps_job)
 {
 	struct agent_params p = params(IDLE_RETURN_SUSPEND);
 	struct agent_action a[16];
-	struct idle_verdict v = present("console input 0s ago < 15m");
 	struct agent_job jobs[1] = {job(9, true, true)};
 	int k;
 
-	start(&st, &p, node_view("ALLOCATED", false, ""));
-	agent_observe(&st, &v, T0 + S);
-	k = step(&st, &p, T0 + S, a);
-	jobs_listed(&st, &p, find(a, k, AGENT_ACT_JOBS, 0), jobs, 1, T0 + S);
+	owner_back(&p, jobs, 1);
 	k = step(&st, &p, T0 + S, a);
 	done(&st, &p, find(a, k, AGENT_ACT_SUSPEND, 9), 0, T0 + S);
 	k = step(&st, &p, T0 + 700 * S, a);
@@ -471,15 +475,11 @@ START_TEST(test_requeue_mode_warns_first)
 {
 	struct agent_params p = params(IDLE_RETURN_REQUEUE);
 	struct agent_action a[16];
-	struct idle_verdict v = present("console input 0s ago < 15m");
 	struct agent_job jobs[2] = {job(3, true, true), job(4, true, false)};
 	const struct agent_action *x;
 	int k;
 
-	start(&st, &p, node_view("ALLOCATED", false, ""));
-	agent_observe(&st, &v, T0 + S);
-	k = step(&st, &p, T0 + S, a);
-	jobs_listed(&st, &p, find(a, k, AGENT_ACT_JOBS, 0), jobs, 2, T0 + S);
+	owner_back(&p, jobs, 2);
 	k = step(&st, &p, T0 + S, a);
 	ck_assert_int_eq(k, 2);
 	x = find(a, k, AGENT_ACT_SIGNAL, 3);
@@ -509,10 +509,7 @@ START_TEST(test_cancel_mode)
 	struct agent_job jobs[1] = {job(5, true, false)};
 	int k;
 
-	start(&st, &p, node_view("ALLOCATED", false, ""));
-	agent_observe(&st, &v, T0 + S);
-	k = step(&st, &p, T0 + S, a);
-	jobs_listed(&st, &p, find(a, k, AGENT_ACT_JOBS, 0), jobs, 1, T0 + S);
+	owner_back(&p, jobs, 1);
 	k = step(&st, &p, T0 + S, a);
 	ck_assert_int_eq(k, 1);
 	ck_assert_int_eq(a[0].kind, AGENT_ACT_SIGNAL);
