@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "idle_int.h"
 
 char *idle_path(char *buf, size_t len, const char *root, const char *path)
@@ -101,10 +102,7 @@ ssize_t idle_read_file(const char *root, const char *path, char *buf, size_t len
 
 int64_t idle_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_wall_ms();
 }
 
 /*

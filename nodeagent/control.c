@@ -19,15 +19,8 @@
 #include <unistd.h>
 #include <utmp.h>
 
+#include "clock.h"
 #include "control.h"
-
-int64_t agent_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int agent_ctl_open(struct agent_ctl *ctl, const char *path, agent_ctl_handler h, void *arg,
 		   char *err, size_t errlen)
@@ -168,7 +161,7 @@ static void accept_clients(struct agent_ctl *ctl)
 			return; /* EAGAIN, or a client that left: nothing to do */
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
-		c->deadline_ms = agent_mono_ms() + AGENT_CTL_DEADLINE_MS;
+		c->deadline_ms = clock_mono_ms() + AGENT_CTL_DEADLINE_MS;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0) {
 			drop(c);
 			continue;
@@ -244,7 +237,7 @@ static void write_client(struct agent_ctl_client *c)
 
 void agent_ctl_serve(struct agent_ctl *ctl, const struct pollfd *pfd, int n)
 {
-	int64_t now = agent_mono_ms();
+	int64_t now = clock_mono_ms();
 	int i, k;
 
 	for (k = 0; k < n; k++) {

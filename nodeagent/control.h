@@ -65,6 +65,4 @@ int64_t agent_ctl_deadline(const struct agent_ctl *ctl);
  */
 bool agent_console_user(const char *utmp, uid_t uid);
 
-int64_t agent_mono_ms(void);
-
 #endif /* AGENT_CONTROL_H */

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "control.h"
 #include "log.h"
 #include "plan.h"
@@ -460,8 +461,8 @@ static int timeout_ms(struct daemon *d)
 	if (dl && dl - now < t)
 		t = dl - now;
 	mono = agent_ctl_deadline(&d->ctl);
-	if (mono && mono - agent_mono_ms() < t)
-		t = mono - agent_mono_ms();
+	if (mono && mono - clock_mono_ms() < t)
+		t = mono - clock_mono_ms();
 	if (t < 0)
 		t = 0;
 	return t > INT_MAX ? INT_MAX : (int)t + 1; /* +1: wake after, not just before */

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "proto.h"
 
 void agent_proto_put_len(uint8_t hdr[4], uint32_t len)
@@ -27,20 +28,12 @@ uint32_t agent_proto_get_len(const uint8_t hdr[4])
 	return (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits until [fd] is ready for [events] or the deadline passes. */
 static int wait_fd(int fd, short events, int64_t deadline)
 {
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = events};
-		int64_t left = deadline - mono_ms();
+		int64_t left = deadline - clock_mono_ms();
 		int r;
 
 		if (left <= 0) {
@@ -103,7 +96,7 @@ static int read_all(int fd, void *buf, size_t len, int64_t deadline)
 
 int agent_proto_send(int fd, const char *buf, size_t len, int timeout_ms)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = clock_mono_ms() + timeout_ms;
 	uint8_t hdr[4];
 
 	if (len > UINT32_MAX) {
@@ -118,7 +111,7 @@ int agent_proto_send(int fd, const char *buf, size_t len, int timeout_ms)
 
 int agent_proto_recv(int fd, char **buf, size_t *len, size_t max, int timeout_ms)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = clock_mono_ms() + timeout_ms;
 	uint8_t hdr[4];
 	uint32_t n;
 	char *b;

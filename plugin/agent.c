@@ -13,21 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "idleacc.h"
 #include "proto.h"
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Milliseconds left before [deadline], at least 1 so the helpers still try once. */
 static int left_ms(int64_t deadline)
 {
-	int64_t l = deadline - mono_ms();
+	int64_t l = deadline - clock_mono_ms();
 
 	return l > 0 ? (int)l : 1;
 }
@@ -36,7 +29,7 @@ int idleacc_agent_call(const struct idleacc_conf *c, const char *node, const cha
 		       char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int64_t deadline = mono_ms() + c->agent_timeout_ms;
+	int64_t deadline = clock_mono_ms() + c->agent_timeout_ms;
 	int fd, n;
 
 	*resp = NULL;
