@@ -648,6 +648,11 @@ static int policy_value(struct loader *L, const char *path, size_t i, yaml_node_
 				 path, pk->name, s);
 			return -1;
 		}
+		if ((i == PK_IDLE_AFTER || i == PK_LOCKED_IDLE_AFTER || i == PK_RESUME_AFTER) &&
+		    *(int64_t *)field < 1) {
+			error_at(L, &v->start_mark, "%s.%s: must be at least 1s", path, pk->name);
+			return -1;
+		}
 		return 0;
 	case K_ON_RETURN:
 		if (!(s = want_scalar(L, path, pk->name, v, "drain, suspend, requeue or cancel")))
@@ -1027,6 +1032,45 @@ static void check_loads(struct loader *L, const char *path, const struct pscope 
 		    p->background_load);
 }
 
+/*
+ * The durations of absence, on the policy [p] that [sc] contributed to: a locked screen that
+ * keeps the desktop out longer than an unlocked one, or suspended jobs that wait while new
+ * ones start, make no sense. Checked only where both keys were written (in [sc] or in
+ * [base]) and [sc] wrote one: a key left at its default adapts (idle_policy_settle), so
+ * "idle_after: 3s" alone means 3 s.
+ */
+static void check_absence(struct loader *L, const char *path, const struct pscope *sc,
+			  const struct pscope *base, const struct idle_policy *p, int key,
+			  int64_t value)
+{
+	uint32_t both = PKEY_BIT(key) | PKEY_BIT(PK_IDLE_AFTER);
+	uint32_t written = sc->set | (base ? base->set : 0);
+	uint32_t bad = sc->bad | (base ? base->bad : 0);
+	char d1[32], d2[32];
+
+	if ((written & both) != both || !(sc->set & both) || (bad & both) ||
+	    value <= p->idle_after)
+		return;
+	idle_format_duration(value, d1, sizeof(d1));
+	idle_format_duration(p->idle_after, d2, sizeof(d2));
+	error_at(L, &sc->mark[sc->set & PKEY_BIT(key) ? key : PK_IDLE_AFTER],
+		 key == PK_RESUME_AFTER
+		     ? "%s: resume_after %s is longer than idle_after %s: suspended jobs would "
+		       "wait while new ones start (make resume_after at most idle_after)"
+		     : "%s: locked_idle_after %s is longer than idle_after %s: a locked screen "
+		       "would keep the desktop out longer than an unlocked one",
+		 path, d1, d2);
+}
+
+/* Every check between keys, on the policy [p] that [sc] (over [base]) contributed to. */
+static void check_scope(struct loader *L, const char *path, const struct pscope *sc,
+			const struct pscope *base, const struct idle_policy *p)
+{
+	check_loads(L, path, sc, base, p);
+	check_absence(L, path, sc, base, p, PK_LOCKED_IDLE_AFTER, p->locked_idle_after);
+	check_absence(L, path, sc, base, p, PK_RESUME_AFTER, p->resume_after);
+}
+
 /* The checks after parsing: every policy a node can get from one section must make sense. */
 static void check_meaning(struct loader *L)
 {
@@ -1034,13 +1078,13 @@ static void check_meaning(struct loader *L)
 	char gpath[300];
 	size_t i;
 
-	check_loads(L, "policy", &L->policy, NULL, &c->policy);
+	check_scope(L, "policy", &L->policy, NULL, &c->policy);
 	for (i = 0; i < c->ngroups; i++) {
 		struct idle_policy p = c->policy;
 
 		policy_apply(&p, &c->groups[i].sc.pol, c->groups[i].sc.set);
 		idle_strlcpyf(gpath, sizeof(gpath), "nodes.%s", c->groups[i].hostlist);
-		check_loads(L, gpath, &c->groups[i].sc, &L->policy, &p);
+		check_scope(L, gpath, &c->groups[i].sc, &L->policy, &p);
 	}
 }
 
@@ -1198,11 +1242,10 @@ void idle_config_policy(const struct idle_config *c, const char *node, struct id
 			policy_apply(out, &c->groups[i].sc.pol, c->groups[i].sc.set);
 	/*
 	 * Each group was checked against "policy:", but two groups that both match may still
-	 * cross. Lowering background_load to high_load is the conservative repair: it offers
-	 * the desktop less, never more.
+	 * cross, and keys left at their defaults adapt to the ones written: settle them, as the
+	 * decision does, so that what idleacc shows is what applies.
 	 */
-	if (out->high_load < out->background_load)
-		out->background_load = out->high_load;
+	idle_policy_settle(out);
 }
 
 const struct idle_sources *idle_config_sources(const struct idle_config *c)

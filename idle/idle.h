@@ -147,6 +147,17 @@ struct idle_policy {
 /* The defaults (HTCondor's desktop policy where it has one; see conf/idleacc.yaml). */
 void idle_policy_default(struct idle_policy *p);
 
+/*
+ * Makes [p] mean what its keys say when some were left at their defaults: a locked screen
+ * never keeps the desktop out longer than an unlocked one (locked_idle_after <= idle_after),
+ * suspended jobs never wait longer than new ones (resume_after <= idle_after), no duration of
+ * absence is below 1 s (at 0 the owner's input would stop nothing), and high_load is never
+ * below background_load. Each repair keeps the owner at least as well protected. The config
+ * loader refuses files that set such values explicitly; this settles the defaults and the
+ * crossing of two node groups. idle_decide() applies it to its own copy.
+ */
+void idle_policy_settle(struct idle_policy *p);
+
 const char *idle_on_return_name(enum idle_on_return r);
 
 /* ---------------------------------------------------------------- configuration */
@@ -253,21 +264,54 @@ struct idle_memo {
 	int64_t load_high_since_ms; /* when non-job load first reached high_load; 0 if below */
 	bool load_busy;             /* latched: load went high, not yet back to background_load */
 	int64_t last_sign_ms;       /* last non-input sign of the owner (busy program, load, GPU) */
+	bool decided;               /* a decision was made with this memo */
+	int64_t input_seen_ms;      /* the newest counted input of the previous decisions; 0 if
+				     * none */
+	int64_t late_input_ms;      /* when an input was first seen already older than
+				     * resume_after (a polled source, between two samples): it
+				     * counts from then; 0 if none */
+};
+
+/*
+ * What one reason of a verdict says, without its numbers: the agent rewrites a reason in
+ * Slurm when the codes change (a comparison turned round, a reason came or went), not when
+ * only a quoted age grew. Input codes add the kind of input (0 console, 1 tty, 2 remote).
+ */
+enum idle_reason_code {
+	IDLE_RC_NONE = 0,
+	IDLE_RC_UNKNOWN,      /* + the source id: a source is UNKNOWN */
+	IDLE_RC_INPUT_LT = IDLE_RC_UNKNOWN + IDLE_SRC_COUNT, /* + kind: input age < limit */
+	IDLE_RC_INPUT_GE = IDLE_RC_INPUT_LT + 3,             /* + kind: input age >= limit */
+	IDLE_RC_SIGN_LT = IDLE_RC_INPUT_GE + 3, /* other sign age < limit */
+	IDLE_RC_SIGN_GE,      /* other sign age >= limit */
+	IDLE_RC_NO_INPUT,     /* no owner input ever seen */
+	IDLE_RC_BUSY_PROGRAM, /* a busy program runs */
+	IDLE_RC_GPU,          /* GPU busier than max_gpu_util */
+	IDLE_RC_LOAD_HIGH,    /* non-job load latched high */
+	IDLE_RC_LOAD,         /* non-job load above background_load */
+	IDLE_RC_MEMORY,       /* non-job memory above max_memory_used */
+	IDLE_RC_BATTERY,      /* on battery */
+	IDLE_RC_HOURS,        /* outside offer hours */
 };
 
 struct idle_verdict {
 	enum idle_owner owner;
 	int64_t absent_since_ms; /* with ABSENT: the last sign of the owner */
-	bool offer;              /* new jobs may start: absent >= idle_after and all conditions met */
-	bool run;                /* running jobs may run: not present, absent >= resume_after, and
-				  * nothing forbids running (battery) */
+	bool offer;              /* new jobs may start: absent >= idle_after (locked_idle_after
+				  * while locked) and all conditions met; implies run */
+	bool run;                /* running jobs may run: absent >= resume_after, and nothing
+				  * forbids running (battery) */
 	int64_t next_change_ms;  /* when the passing of time alone changes this verdict (the
 				  * owner turns absent, the absence becomes long enough); 0 if
 				  * only new readings can change it */
 	int nreasons;
 	char reasons[IDLE_MAX_REASONS][IDLE_REASON_LEN]; /* measured value against limit, most
 							  * important first */
+	unsigned char codes[IDLE_MAX_REASONS];           /* enum idle_reason_code of each */
 };
+
+/* True if [a] and [b] give the same reasons, numbers aside (see enum idle_reason_code). */
+bool idle_verdict_same_reasons(const struct idle_verdict *a, const struct idle_verdict *b);
 
 /*
  * The decision. Pure: reads [snap], [pol] and [memo], updates [memo], fills [out].

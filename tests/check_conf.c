@@ -235,7 +235,7 @@ START_TEST(test_every_key)
 	struct idle_policy p;
 
 	idle_config_policy(c, "pc1", &p);
-	ck_assert_int_eq(p.idle_after, 1200);
+	ck_assert_int_eq(p.idle_after, 7200);
 	ck_assert_int_eq(p.locked_idle_after, 90);
 	ck_assert_int_eq(p.resume_after, 5400);
 	ck_assert_int_eq(p.on_owner_return, IDLE_RETURN_REQUEUE);
@@ -318,20 +318,82 @@ END_TEST
 START_TEST(test_durations)
 {
 	struct idle_config *c = load_text("policy:\n"
-					  "  idle_after: 90s\n"
-					  "  locked_idle_after: 0\n"
+					  "  idle_after: 3h\n"
+					  "  locked_idle_after: 90s\n"
 					  "  resume_after: 2h\n"
 					  "  max_suspend: 1d\n"
-					  "  warn_grace: \"600\"\n");
+					  "  warn_grace: \"600\"\n"
+					  "  high_load_for: 0\n");
 	struct idle_policy p;
 
 	idle_config_policy(c, NULL, &p);
-	ck_assert_int_eq(p.idle_after, 90);
-	ck_assert_int_eq(p.locked_idle_after, 0);
+	ck_assert_int_eq(p.idle_after, 10800);
+	ck_assert_int_eq(p.locked_idle_after, 90);
 	ck_assert_int_eq(p.resume_after, 7200);
 	ck_assert_int_eq(p.max_suspend, 86400);
 	ck_assert_int_eq(p.warn_grace, 600);
+	ck_assert_int_eq(p.high_load_for, 0);
 	idle_config_free(c);
+}
+END_TEST
+
+/*
+ * A key left at its default adapts to the keys written: "idle_after: 3s" alone means the
+ * desktop comes back after 3 s, so resume_after and locked_idle_after (5 m by default) follow
+ * it down; a longer idle_after leaves them at their defaults.
+ */
+START_TEST(test_absence_defaults)
+{
+	struct idle_config *c = load_text("policy:\n  idle_after: 3s\n");
+	struct idle_policy p;
+
+	idle_config_policy(c, NULL, &p);
+	ck_assert_int_eq(p.idle_after, 3);
+	ck_assert_int_eq(p.resume_after, 3);
+	ck_assert_int_eq(p.locked_idle_after, 3);
+	idle_config_free(c);
+
+	c = load_text("policy:\n  idle_after: 1h\nnodes:\n  pc1:\n    idle_after: 2m\n");
+	idle_config_policy(c, "pc2", &p);
+	ck_assert_int_eq(p.resume_after, DEF_RESUME_AFTER);
+	ck_assert_int_eq(p.locked_idle_after, DEF_LOCKED_IDLE_AFTER);
+	idle_config_policy(c, "pc1", &p);
+	ck_assert_int_eq(p.idle_after, 120);
+	ck_assert_int_eq(p.resume_after, 120);
+	ck_assert_int_eq(p.locked_idle_after, 120);
+	idle_config_free(c);
+}
+END_TEST
+
+/* Durations of absence that contradict each other when both are written, each at its key. */
+START_TEST(test_absence_errors)
+{
+	static const char *const group_lines[] = {
+	    "6:5: nodes.lab[1-9]: resume_after 10m is longer than idle_after 3s: suspended jobs "
+	    "would wait while new ones start (make resume_after at most idle_after)",
+	    NULL};
+
+	expect_error("policy:\n  idle_after: 5m\n  resume_after: 10m\n",
+		     "3:3: policy: resume_after 10m is longer than idle_after 5m: suspended jobs "
+		     "would wait while new ones start (make resume_after at most idle_after)");
+	expect_error("policy:\n  locked_idle_after: 20m\n  idle_after: 15m\n",
+		     "2:3: policy: locked_idle_after 20m is longer than idle_after 15m: a locked "
+		     "screen would keep the desktop out longer than an unlocked one");
+	expect_error("policy:\n  resume_after: 0\n", "2:17: policy.resume_after: must be at least 1s");
+	expect_error("policy:\n  idle_after: 0s\n", "2:15: policy.idle_after: must be at least 1s");
+	expect_error("policy:\n  locked_idle_after: 0\n",
+		     "2:22: policy.locked_idle_after: must be at least 1s");
+	/* A group that lowers idle_after below the resume_after of policy: is reported at the
+	 * group's key; one that leaves both alone is not. */
+	expect_errors("policy:\n"
+		      "  resume_after: 10m\n"
+		      "  idle_after: 20m\n"
+		      "nodes:\n"
+		      "  lab[1-9]:\n"
+		      "    idle_after: 3s\n"
+		      "  pc1:\n"
+		      "    max_suspend: 1m\n",
+		      group_lines);
 }
 END_TEST
 
@@ -812,6 +874,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_every_key);
 	tcase_add_test(tc, test_value_forms);
 	tcase_add_test(tc, test_durations);
+	tcase_add_test(tc, test_absence_defaults);
+	tcase_add_test(tc, test_absence_errors);
 	suite_add_tcase(s, tc);
 	tc = tcase("hours");
 	tcase_add_test(tc, test_hours);

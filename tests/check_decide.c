@@ -806,6 +806,136 @@ START_TEST(test_consistency)
 }
 END_TEST
 
+/*
+ * The meaning of the three durations of absence, over a grid of (idle_after, resume_after,
+ * locked_idle_after, input age, lock): the verdict and the reason text of each against the
+ * rule of idleacc.yaml(5), spelled out here on its own:
+ *   limit  = idle_after, or min(locked_idle_after, idle_after) while locked;
+ *   resume = min(resume_after, limit);
+ *   present while input is younger than resume (jobs stop at once, whatever the values);
+ *   offered once it is limit old; the reason quotes the age against limit, the right way.
+ * Values above idle_after stand for keys left at their defaults, which adapt.
+ */
+/* One point of the grid below. */
+static void grid_case(int64_t idle, int64_t resume_after, int64_t locked, int64_t age, bool lock)
+{
+	struct idle_snapshot s;
+	struct idle_policy p;
+	struct idle_verdict v;
+	int64_t limit, resume;
+	bool present;
+	char want[IDLE_REASON_LEN], d1[32], d2[32];
+
+	pol_init(&p);
+	p.idle_after = idle;
+	p.resume_after = resume_after;
+	p.locked_idle_after = locked;
+	console_only(&s, age * SEC);
+	s.status[IDLE_SRC_LOGIND] = IDLE_ST_OK;
+	s.logind_sessions = 1;
+	s.logind_locked = lock;
+	decide1(&s, &p, NOW, &v);
+
+	limit = lock && locked < idle ? locked : idle;
+	resume = resume_after < limit ? resume_after : limit;
+	present = age < resume;
+	snprintf(want, sizeof(want), "console input %s ago %s %s%s",
+		 idle_format_duration(age, d1, sizeof(d1)), age >= limit ? ">=" : "<",
+		 idle_format_duration(limit, d2, sizeof(d2)), lock ? " (screen locked)" : "");
+	ck_assert_msg(v.owner == (present ? IDLE_OWNER_PRESENT : IDLE_OWNER_ABSENT),
+		      "idle %lld resume %lld locked %lld age %lld lock %d: owner %s",
+		      (long long)idle, (long long)resume_after, (long long)locked, (long long)age,
+		      lock, idle_owner_name(v.owner));
+	ck_assert_int_eq(v.run, !present);
+	ck_assert_int_eq(v.offer, !present && age >= limit);
+	ck_assert_int_eq(v.nreasons, 1);
+	ck_assert_str_eq(v.reasons[0], want);
+	ck_assert_int_eq(v.codes[0], age >= limit ? IDLE_RC_INPUT_GE : IDLE_RC_INPUT_LT);
+	ck_assert_int_eq(v.next_change_ms, present	 ? NOW + (resume - age) * SEC
+					   : age < limit ? NOW + (limit - age) * SEC
+							 : 0);
+}
+
+START_TEST(test_absence_grid)
+{
+	static const int64_t idles[] = {3, 15 * 60};
+	static const int64_t resumes[] = {2, 5 * 60, 3600};
+	static const int64_t lockeds[] = {1, 5 * 60, 7200};
+	static const int64_t ages[] = {0, 1, 2, 3, 4, 299, 300, 301, 899, 900, 3600, 7200};
+	unsigned i, r, l, a, n = 0;
+	int lock;
+
+	for (i = 0; i < 2; i++)
+		for (r = 0; r < 3; r++)
+			for (l = 0; l < 3; l++)
+				for (a = 0; a < sizeof(ages) / sizeof(ages[0]); a++)
+					for (lock = 0; lock < 2; lock++, n++)
+						grid_case(idles[i], resumes[r], lockeds[l], ages[a],
+							  lock);
+	ck_assert_uint_eq(n, 2 * 3 * 3 * 12 * 2);
+}
+END_TEST
+
+/*
+ * The owner's return stops jobs even when a polled source shows it only once it is older
+ * than resume_after (typed between two samples); a first sample, as after a restart, does
+ * not count old input as a return.
+ */
+START_TEST(test_late_input)
+{
+	struct idle_snapshot s;
+	struct idle_policy p;
+	struct idle_verdict v;
+	struct idle_memo m;
+
+	pol_init(&p);
+	p.idle_after = 3;
+	memset(&m, 0, sizeof(m));
+	console_only(&s, 10 * SEC);
+	s.status[IDLE_SRC_EVDEV] = IDLE_ST_OFF;
+	s.status[IDLE_SRC_TTY] = IDLE_ST_OK;
+	s.tty_last_ms = NOW - 10 * SEC;
+	idle_decide(&s, &p, NOW, &m, &v);
+	ck_assert_int_eq(v.owner, IDLE_OWNER_ABSENT);
+	ck_assert(v.offer);
+
+	/* The tty was used 4 s before the next sample, 5 s later: a return. */
+	s.tty_last_ms = NOW + SEC;
+	idle_decide(&s, &p, NOW + 5 * SEC, &m, &v);
+	ck_assert_int_eq(v.owner, IDLE_OWNER_PRESENT);
+	ck_assert(!v.run);
+	ck_assert_str_eq(joined(&v), "tty input 0s ago < 3s");
+	ck_assert_int_eq(v.next_change_ms, NOW + 8 * SEC);
+
+	/* Nothing new: absent again resume_after after it was seen, offered after idle_after. */
+	idle_decide(&s, &p, NOW + 8 * SEC, &m, &v);
+	ck_assert_int_eq(v.owner, IDLE_OWNER_ABSENT);
+	ck_assert(v.offer);
+	ck_assert_str_eq(joined(&v), "tty input 3s ago >= 3s");
+}
+END_TEST
+
+/* The codes tell a reason whose comparison turned round from one whose age only grew. */
+START_TEST(test_same_reasons)
+{
+	struct idle_snapshot s;
+	struct idle_policy p;
+	struct idle_verdict v1, v2, v3;
+
+	pol_init(&p);
+	p.idle_after = 3;
+	console_only(&s, 0);
+	decide1(&s, &p, NOW, &v1);
+	decide1(&s, &p, NOW + 2 * SEC, &v2);
+	decide1(&s, &p, NOW + 3 * SEC, &v3);
+	ck_assert_str_eq(v1.reasons[0], "console input 0s ago < 3s");
+	ck_assert_str_eq(v2.reasons[0], "console input 2s ago < 3s");
+	ck_assert_str_eq(v3.reasons[0], "console input 3s ago >= 3s");
+	ck_assert(idle_verdict_same_reasons(&v1, &v2));
+	ck_assert(!idle_verdict_same_reasons(&v2, &v3));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("decide");
@@ -834,6 +964,9 @@ static Suite *make_suite(void)
 	TC("reasons join", test_reasons_join);
 	TC("reasons truncated", test_reasons_truncated);
 	TC("consistency", test_consistency);
+	TC("absence grid", test_absence_grid);
+	TC("late input", test_late_input);
+	TC("same reasons", test_same_reasons);
 #undef TC
 	return s;
 }
