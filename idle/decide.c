@@ -325,10 +325,10 @@ static void owner_reason(struct idle_verdict *out, const struct input *in, bool 
 	idle_format_duration(age, d1, sizeof(d1));
 	idle_format_duration(limit, d2, sizeof(d2));
 	if (by_sign)
-		add_reason(out, ge ? IDLE_RC_SIGN_GE : IDLE_RC_SIGN_LT,
+		add_reason(out, (ge ? IDLE_RC_SIGN_GE : IDLE_RC_SIGN_LT) + locked,
 			   "busy program, GPU or load %s ago %s %s%s", d1, ge ? ">=" : "<", d2, lk);
 	else
-		add_reason(out, (ge ? IDLE_RC_INPUT_GE : IDLE_RC_INPUT_LT) + in->kind,
+		add_reason(out, (ge ? IDLE_RC_INPUT_GE : IDLE_RC_INPUT_LT) + in->kind + 3 * locked,
 			   "%s input %s ago %s %s%s", input_kinds[in->kind], d1, ge ? ">=" : "<",
 			   d2, lk);
 }
@@ -439,12 +439,6 @@ void idle_decide(const struct idle_snapshot *snap, const struct idle_policy *pol
 		out->next_change_ms = absent_since + pol.resume_after * 1000;
 	else if (out->owner == IDLE_OWNER_ABSENT && !long_enough)
 		out->next_change_ms = absent_since + limit * 1000;
-}
-
-bool idle_verdict_same_reasons(const struct idle_verdict *a, const struct idle_verdict *b)
-{
-	return a->nreasons == b->nreasons &&
-	       !memcmp(a->codes, b->codes, (size_t)a->nreasons * sizeof(a->codes[0]));
 }
 
 /*

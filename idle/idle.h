@@ -274,17 +274,18 @@ struct idle_memo {
 
 /*
  * What one reason of a verdict says, without its numbers: the agent rewrites a reason in
- * Slurm when the codes change (a comparison turned round, a reason came or went), not when
- * only a quoted age grew. Input codes add the kind of input (0 console, 1 tty, 2 remote).
+ * Slurm when the codes change (a comparison turned round, the limit changed with the screen
+ * lock, a reason came or went), not when only a quoted age grew. The age codes add the kind
+ * of input (0 console, 1 tty, 2 remote session) and 3 while the screen is locked.
  */
 enum idle_reason_code {
 	IDLE_RC_NONE = 0,
 	IDLE_RC_UNKNOWN,      /* + the source id: a source is UNKNOWN */
-	IDLE_RC_INPUT_LT = IDLE_RC_UNKNOWN + IDLE_SRC_COUNT, /* + kind: input age < limit */
-	IDLE_RC_INPUT_GE = IDLE_RC_INPUT_LT + 3,             /* + kind: input age >= limit */
-	IDLE_RC_SIGN_LT = IDLE_RC_INPUT_GE + 3, /* other sign age < limit */
-	IDLE_RC_SIGN_GE,      /* other sign age >= limit */
-	IDLE_RC_NO_INPUT,     /* no owner input ever seen */
+	IDLE_RC_INPUT_LT = IDLE_RC_UNKNOWN + IDLE_SRC_COUNT, /* + kind + lock: age < limit */
+	IDLE_RC_INPUT_GE = IDLE_RC_INPUT_LT + 6,             /* + kind + lock: age >= limit */
+	IDLE_RC_SIGN_LT = IDLE_RC_INPUT_GE + 6, /* + lock: other sign's age < limit */
+	IDLE_RC_SIGN_GE = IDLE_RC_SIGN_LT + 2,  /* + lock: other sign's age >= limit */
+	IDLE_RC_NO_INPUT = IDLE_RC_SIGN_GE + 2, /* no owner input ever seen */
 	IDLE_RC_BUSY_PROGRAM, /* a busy program runs */
 	IDLE_RC_GPU,          /* GPU busier than max_gpu_util */
 	IDLE_RC_LOAD_HIGH,    /* non-job load latched high */
@@ -310,8 +311,6 @@ struct idle_verdict {
 	unsigned char codes[IDLE_MAX_REASONS];           /* enum idle_reason_code of each */
 };
 
-/* True if [a] and [b] give the same reasons, numbers aside (see enum idle_reason_code). */
-bool idle_verdict_same_reasons(const struct idle_verdict *a, const struct idle_verdict *b);
 
 /*
  * The decision. Pure: reads [snap], [pol] and [memo], updates [memo], fills [out].

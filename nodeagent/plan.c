@@ -50,6 +50,7 @@ void agent_state_init(struct agent_state *st, const char *node)
 	memset(&st->nrefused, 0,
 	       offsetof(struct agent_state, events) - offsetof(struct agent_state, nrefused));
 	st->dirty = false;
+	st->node_rkey.n = -1;
 	snprintf(st->name, sizeof(st->name), "%s", node);
 	st->online = true; /* until a call says otherwise */
 }
@@ -98,6 +99,33 @@ char *agent_drain_reason(const struct idle_verdict *v, char *buf, size_t len)
 	if (n >= len && len > 4)
 		memcpy(buf + len - 4, "...", 4);
 	return buf;
+}
+
+/* What the reason agent_drain_reason() writes for [v] says, numbers aside. */
+static void rkey_of(const struct idle_verdict *v, struct agent_rkey *k)
+{
+	k->n = v->nreasons < IDLE_MAX_REASONS ? v->nreasons : IDLE_MAX_REASONS;
+	memcpy(k->codes, v->codes, sizeof(k->codes));
+}
+
+static bool rkey_eq(const struct agent_rkey *a, const struct agent_rkey *b)
+{
+	return a->n >= 0 && a->n == b->n && !memcmp(a->codes, b->codes, (size_t)a->n);
+}
+
+/*
+ * Our drain reason in Slurm no longer says what the verdict says (an age reached the limit it
+ * is quoted against, a reading crossed its limit, a source failed or came back), or this run
+ * did not write it. The ages it quotes are as of its own time, which sinfo -R shows.
+ */
+static bool reason_differs(const struct agent_state *st)
+{
+	struct agent_rkey k;
+
+	if (!st->node.drain || !ours(st->node.reason) || is_hold_reason(st->node.reason))
+		return false;
+	rkey_of(&st->verdict, &k);
+	return !rkey_eq(&st->node_rkey, &k);
 }
 
 bool agent_hold_active(const struct agent_state *st, int64_t now_ms)
@@ -168,15 +196,22 @@ static void plan_node(const struct agent_state *st, int64_t now_ms, struct agent
 	if (agent_hold_active(st, now_ms)) {
 		if (!nd->drain || !is_hold_reason(nd->reason)) {
 			a = add(acts, max, n, AGENT_ACT_DRAIN, 0);
-			if (a)
+			if (a) {
 				snprintf(a->reason, sizeof(a->reason), "%s", st->hold_reason);
+				a->rkey.n = -1;
+			}
 		}
 	} else if (!st->verdict.offer) {
-		/* A hold just ended while the owner is here: the reason must say so. */
-		if (!nd->drain || is_hold_reason(nd->reason)) {
+		/* A hold just ended while the owner is here: the reason must say so; and a
+		 * reason that stopped being true is rewritten, at most every AGENT_REASON_MIN_MS.
+		 */
+		if (!nd->drain || is_hold_reason(nd->reason) ||
+		    (reason_differs(st) && now_ms >= st->reason_ms + AGENT_REASON_MIN_MS)) {
 			a = add(acts, max, n, AGENT_ACT_DRAIN, 0);
-			if (a)
+			if (a) {
 				agent_drain_reason(&st->verdict, a->reason, sizeof(a->reason));
+				rkey_of(&st->verdict, &a->rkey);
+			}
 		}
 	} else if (nd->drain) {
 		add(acts, max, n, AGENT_ACT_RESUME, 0);
@@ -418,6 +453,8 @@ void agent_issue(struct agent_state *st, const struct agent_action *a, int64_t n
 
 static void set_node(struct agent_state *st, const struct agent_node *n, int64_t now_ms)
 {
+	if (strcmp(n->reason, st->node.reason))
+		st->node_rkey.n = -1; /* not the reason we wrote last */
 	st->node = *n;
 	st->node_known = true;
 	st->node_seen_ms = now_ms;
@@ -661,9 +698,11 @@ static void apply_node_op(struct agent_state *st, const struct agent_result *r, 
 		set_node(st, &r->node, now_ms);
 	if (r->skipped)
 		return; /* someone else's node: plan stands aside; or nothing to do */
-	if (r->act.kind == AGENT_ACT_DRAIN)
+	if (r->act.kind == AGENT_ACT_DRAIN) {
+		st->node_rkey = r->act.rkey;
+		st->reason_ms = now_ms;
 		agent_note(st, now_ms, LOG_NOTICE, true, "drained %s: %s", st->name, r->act.reason);
-	else
+	} else
 		agent_note(st, now_ms, LOG_NOTICE, true, "resumed %s", st->name);
 }
 
@@ -776,6 +815,8 @@ int64_t agent_deadline(const struct agent_state *st, const struct agent_params *
 		earliest(&best, st->next_reconcile_ms, now_ms);
 		earliest(&best, st->node_retry_ms, now_ms);
 		earliest(&best, st->jobs_retry_ms, now_ms);
+		if (reason_differs(st) && !st->verdict.offer)
+			earliest(&best, st->reason_ms + AGENT_REASON_MIN_MS, now_ms);
 	}
 	earliest(&best, st->hold_until_ms, now_ms);
 	for (i = 0; i < st->njobs; i++) {

@@ -40,6 +40,19 @@
 #define AGENT_ASIDE_RECONCILE_MS 60000
 /* After a call about a job failed (the job ended, say): wait this long before the next one. */
 #define AGENT_RETRY_MS 10000
+/* A drain reason of ours is rewritten at most this often (see plan_node): a flapping reading
+ * costs slurmctld one update a second per desktop at worst, never one per sample. */
+#define AGENT_REASON_MIN_MS 1000
+
+/*
+ * A drain reason of ours, numbers aside (the codes of enum idle_reason_code): the reason in
+ * Slurm is rewritten when this changes, so it never says what stopped being true.
+ */
+struct agent_rkey {
+	int n;				       /* codes used; -1: not known (a hold, or
+						* a reason this run did not write) */
+	unsigned char codes[IDLE_MAX_REASONS]; /* one per reason of the verdict */
+};
 
 enum agent_act {
 	AGENT_ACT_RECONCILE = 0, /* read the node and its jobs */
@@ -66,6 +79,7 @@ struct agent_action {
 	enum agent_act then;	       /* AGENT_ACT_SIGNAL: what follows the grace (REQUEUE or
 					* CANCEL) */
 	char reason[AGENT_REASON_LEN]; /* AGENT_ACT_DRAIN: the reason, "IDLEACC: ..." */
+	struct agent_rkey rkey;	       /* AGENT_ACT_DRAIN: what [reason] says, numbers aside */
 };
 
 /* What we did to a job. */
@@ -138,6 +152,9 @@ struct agent_state {
 	int64_t node_retry_ms;	 /* after a failed drain/resume: not before this */
 	int64_t node_backoff_ms; /* current backoff of failing drain/resume calls */
 	bool aside;		 /* the node is someone else's: we noted it and stand aside */
+
+	struct agent_rkey node_rkey; /* what our reason in [node] says, numbers aside */
+	int64_t reason_ms;	     /* when we last wrote a drain reason; 0 never */
 
 	bool online;			/* the last call reached slurmctld */
 	int64_t offline_since_ms;	/* when it stopped answering, 0 while online */

@@ -231,11 +231,75 @@ START_TEST(test_resume_once_when_offered)
 	agent_observe(&st, &v, T0 + 3 * S);
 	ck_assert_int_eq(step(&st, &p, T0 + 3 * S, a), 0);
 	ck_assert(!st.node.drain);
-	/* Absent but not yet offered (idle_after not reached): stays drained, no call. */
+	/* Absent but not yet offered (idle_after not reached): stays drained; the reason left
+	 * by an earlier run no longer says what holds, so it is rewritten once, then no call. */
 	start(&st, &p, node_view("IDLE", true, "IDLEACC: console input 4s ago < 15m"));
 	v = absent(false, true);
 	agent_observe(&st, &v, T0 + S);
-	ck_assert_int_eq(step(&st, &p, T0 + S, a), 0);
+	ck_assert_int_eq(step(&st, &p, T0 + S, a), 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_DRAIN);
+	ck_assert_str_eq(a[0].reason, "IDLEACC: no input for 20m >= 15m");
+	done(&st, &p, &a[0], 0, T0 + S);
+	agent_observe(&st, &v, T0 + 5 * S);
+	ck_assert_int_eq(step(&st, &p, T0 + 5 * S, a), 0);
+}
+END_TEST
+
+/* A verdict with one reason [text] of code [code]. */
+static struct idle_verdict coded(enum idle_owner owner, bool run, const char *text, int code)
+{
+	struct idle_verdict v;
+
+	memset(&v, 0, sizeof(v));
+	v.owner = owner;
+	v.run = run;
+	v.nreasons = 1;
+	v.codes[0] = (unsigned char)code;
+	snprintf(v.reasons[0], sizeof(v.reasons[0]), "%s", text);
+	return v;
+}
+
+/*
+ * The reason in Slurm is rewritten when what it says stops being true (here: the input age
+ * reached idle_after while offer hours keep the desktop out), never because an age it quotes
+ * only grew, and at most every AGENT_REASON_MIN_MS; the agent wakes for a rewrite held back.
+ */
+START_TEST(test_reason_refresh)
+{
+	struct agent_params p = params(IDLE_RETURN_DRAIN);
+	struct agent_action a[16];
+	struct idle_verdict v;
+
+	start(&st, &p, node_view("IDLE", false, ""));
+	v = coded(IDLE_OWNER_PRESENT, false, "console input 0s ago < 3s", IDLE_RC_INPUT_LT);
+	agent_observe(&st, &v, T0);
+	ck_assert_int_eq(step(&st, &p, T0, a), 1);
+	ck_assert_str_eq(a[0].reason, "IDLEACC: console input 0s ago < 3s");
+	done(&st, &p, &a[0], 0, T0);
+
+	/* The age grew, the comparison holds: nothing to write. */
+	v = coded(IDLE_OWNER_PRESENT, false, "console input 2s ago < 3s", IDLE_RC_INPUT_LT);
+	agent_observe(&st, &v, T0 + 2 * S);
+	ck_assert_int_eq(step(&st, &p, T0 + 2 * S, a), 0);
+
+	/* Now it is 3 s >= 3 s, but outside offer hours: rewritten, not left saying "< 3s". */
+	v = coded(IDLE_OWNER_ABSENT, true, "console input 3s ago >= 3s", IDLE_RC_INPUT_GE);
+	agent_observe(&st, &v, T0 + 3 * S);
+	ck_assert_int_eq(step(&st, &p, T0 + 3 * S, a), 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_DRAIN);
+	ck_assert_str_eq(a[0].reason, "IDLEACC: console input 3s ago >= 3s");
+	done(&st, &p, &a[0], 0, T0 + 3 * S);
+	ck_assert_str_eq(st.node.reason, "IDLEACC: console input 3s ago >= 3s");
+
+	/* The owner types again 200 ms later: the rewrite waits for AGENT_REASON_MIN_MS, and
+	 * the agent wakes for it. */
+	v = coded(IDLE_OWNER_PRESENT, false, "console input 0s ago < 3s", IDLE_RC_INPUT_LT);
+	agent_observe(&st, &v, T0 + 3 * S + 200);
+	ck_assert_int_eq(step(&st, &p, T0 + 3 * S + 200, a), 0);
+	ck_assert_int_eq(agent_deadline(&st, &p, T0 + 3 * S + 200),
+			 T0 + 3 * S + AGENT_REASON_MIN_MS);
+	ck_assert_int_eq(step(&st, &p, T0 + 3 * S + AGENT_REASON_MIN_MS, a), 1);
+	ck_assert_str_eq(a[0].reason, "IDLEACC: console input 0s ago < 3s");
 }
 END_TEST
 
@@ -1265,6 +1329,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("node transitions");
 	tcase_add_test(tc, test_drain_once_per_transition);
 	tcase_add_test(tc, test_resume_once_when_offered);
+	tcase_add_test(tc, test_reason_refresh);
 	tcase_add_test(tc, test_unknown_drains);
 	tcase_add_test(tc, test_reason_fits);
 	suite_add_tcase(s, tc);
