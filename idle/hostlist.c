@@ -5,6 +5,7 @@
 #endif
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,9 +22,10 @@
  *
  * Matching walks the item and the name together. At a group it tries every length of the
  * digit run that starts there, because the literal text after a group may itself begin with
- * a digit ("n[1-2]0" holds n10 and n20); the expressions are short, so the backtracking costs
- * nothing. The whole expression is checked before any matching, so a malformed one fails the
- * same way whatever the name.
+ * a digit ("n[1-2]0" holds n10 and n20); it keeps the set of places in the name it may have
+ * reached (match_item), so the time is linear in the item whatever the name. The whole
+ * expression is checked before any matching, so a malformed one fails the same way whatever
+ * the name.
  */
 
 /* Longest number in a range: 18 digits always fit in an unsigned long long. */
@@ -200,26 +202,45 @@ static int in_group(const char *g, size_t n, const char *d, size_t k)
 	return 0;
 }
 
-/* Does [name] match the (valid) item [s, s+n) from here to its end? */
+/* Names longer than this never match: Slurm's node names are far shorter (64). */
+#define NAME_MAX_LEN 255
+
+/*
+ * Does [name] match the (valid) item [s, s+n)? The item is walked once, left to right, with
+ * the set of offsets in [name] that the part walked so far can end at: literal text moves
+ * each offset on (or drops it), a group moves it on by every length of digit run it holds.
+ * Trying every length by recursion instead costs up to 18^groups steps for a name of long
+ * digit runs; the set costs groups x length x 18.
+ */
 static int match_item(const char *s, size_t n, const char *name)
 {
-	size_t close, digits, k;
+	bool at[NAME_MAX_LEN + 1], next[NAME_MAX_LEN + 1];
+	size_t len = strlen(name), o, k, close;
+	bool any = true;
 
-	while (n && *s != '[') {
-		if (*name != *s)
-			return 0;
-		s++, n--, name++;
+	if (len > NAME_MAX_LEN)
+		return 0;
+	memset(at, 0, sizeof(at));
+	at[0] = true;
+	while (n && any) {
+		memset(next, 0, sizeof(next));
+		any = false;
+		if (*s != '[') {
+			for (o = 0; o < len; o++)
+				if (at[o] && name[o] == *s)
+					any = next[o + 1] = true;
+			s++, n--;
+		} else {
+			close = (size_t)((const char *)memchr(s, ']', n) - s);
+			for (o = 0; o < len; o++)
+				for (k = 1; at[o] && o + k <= len && is_digit(name[o + k - 1]); k++)
+					if (in_group(s + 1, close - 1, name + o, k))
+						any = next[o + k] = true;
+			s += close + 1, n -= close + 1;
+		}
+		memcpy(at, next, sizeof(at));
 	}
-	if (!n)
-		return *name == '\0';
-	close = (size_t)((const char *)memchr(s, ']', n) - s);
-	for (digits = 0; is_digit(name[digits]); digits++)
-		;
-	for (k = 1; k <= digits; k++)
-		if (in_group(s + 1, close - 1, name, k) &&
-		    match_item(s + close + 1, n - close - 1, name + k))
-			return 1;
-	return 0;
+	return n == 0 && at[len];
 }
 
 static int match_cb(const char *s, size_t n, const void *arg)

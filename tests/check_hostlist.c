@@ -144,6 +144,36 @@ START_TEST(test_no_err_buffer)
 }
 END_TEST
 
+/*
+ * Names of long digit runs against many groups: every length of run at every group is a
+ * choice, which plain backtracking tries one by one (18^30 here: it never ends); the answer
+ * must still come, and be right.
+ */
+START_TEST(test_digit_runs)
+{
+	char expr[30 * 24 + 8], name[128];
+	size_t i, off = 0;
+
+	for (i = 0; i < 30; i++)
+		off += (size_t)snprintf(expr + off, sizeof(expr) - off, "[0-999999999999999999]");
+	snprintf(expr + off, sizeof(expr) - off, "x");
+	memset(name, '1', 100);
+	name[100] = '\0';
+	expect(expr, name, 0); /* no "x" at the end */
+	name[100] = 'x';
+	name[101] = '\0';
+	expect(expr, name, 1);
+	expect("n[1-2]0", "n10", 1);
+	expect("n[1-2]0", "n20", 1);
+	expect("n[1-2]0", "n30", 0);
+	expect("a[1-9][0-9]b", "a19b", 1);
+	expect("a[1-9][0-9]b", "a1b", 0);
+	memset(name, 'a', 127);
+	name[127] = '\0';
+	expect("a[1-2]", name, 0);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("hostlist");
@@ -160,6 +190,7 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("groups");
 	tcase_add_test(tc, test_groups_and_suffixes);
+	tcase_add_test(tc, test_digit_runs);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("malformed");
 	tcase_add_test(tc, test_malformed);
