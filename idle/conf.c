@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "defaults.h"
@@ -24,7 +26,25 @@
  * each other (high_load >= background_load) run after the walk, on the policy of the
  * "policy:" section and on the policy of every node group applied to it. Any error frees
  * everything: a config is loaded whole or not at all.
+ *
+ * The file is root's to write (a root daemon takes run_dir and state_dir from it), so anyone
+ * else's copy is refused; and a broken or hostile one costs bounded time and memory: it is
+ * read whole, at most CONF_MAX_BYTES, and a first pass over libyaml's events, before any tree
+ * is built, refuses nesting deeper than CONF_MAX_DEPTH, more than CONF_MAX_ANCHORS anchors,
+ * and more than CONF_MAX_NODES nodes once aliases are expanded (so "billion laughs" files
+ * stop there). Duplicate keys are found by sorting, not by comparing every pair.
  */
+
+/* 1 MiB: the example is 6 KiB, and a fleet's file with hundreds of node groups < 100 KiB. */
+#define CONF_MAX_BYTES (1024 * 1024)
+/* Our deepest value is 4 levels down (nodes: GROUP: hours: [ ... ]). */
+#define CONF_MAX_DEPTH 32
+/* Anchors are for sharing a group's settings; nobody needs a thousand. */
+#define CONF_MAX_ANCHORS 1000
+/* Nodes after alias expansion: a 1 MiB file without aliases has fewer. */
+#define CONF_MAX_NODES 200000
+/* Room kept at the end of the error buffer for "(N more errors not shown)". */
+#define ERR_TRAILER 48
 
 /* ---------------------------------------------------------------- policy keys */
 
@@ -118,6 +138,7 @@ struct idle_config {
 	struct idle_sources sources;  /* defaults, or exactly what "sources:" names */
 	struct idle_agent_conf agent; /* defaults, then the "agent:" section */
 	char *path;		      /* the file loaded, "" for the built-in defaults */
+	bool empty;		      /* the file sets nothing (empty, or comments only) */
 };
 
 /* Copies the keys in [set] from [src] to [dst]. */
@@ -188,6 +209,7 @@ struct loader {
 	size_t errlen;	       /* its size */
 	size_t used;	       /* bytes written to err, NUL excluded */
 	int nerr;	       /* errors found, including those that did not fit */
+	int nshown;	       /* errors written whole into err */
 	bool oom;	       /* out of memory: stop, and say so */
 };
 
@@ -197,29 +219,46 @@ static void error_at(struct loader *L, const yaml_mark_t *m, const char *fmt, ..
 
 static void error_at(struct loader *L, const yaml_mark_t *m, const char *fmt, ...)
 {
-	char msg[512];
+	char raw[512], msg[4 * 512], line[sizeof(msg) + 4096 + 64];
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
-		msg[0] = '\0';
+	if (vsnprintf(raw, sizeof(raw), fmt, ap) < 0)
+		raw[0] = '\0';
 	va_end(ap);
+	/* values quoted from the file may hold line breaks: one error, one line */
+	idle_escape(raw, msg, sizeof(msg));
 	L->nerr++;
-	if (!L->errlen || L->used + 1 >= L->errlen)
-		return;
 	if (m)
-		n = snprintf(L->err + L->used, L->errlen - L->used, "%s%s:%lu:%lu: %s",
-			     L->used ? "\n" : "", L->file, (unsigned long)m->line + 1,
-			     (unsigned long)m->column + 1, msg);
+		n = snprintf(line, sizeof(line), "%s%s:%lu:%lu: %s", L->used ? "\n" : "", L->file,
+			     (unsigned long)m->line + 1, (unsigned long)m->column + 1, msg);
 	else
-		n = snprintf(L->err + L->used, L->errlen - L->used, "%s%s: %s", L->used ? "\n" : "",
-			     L->file, msg);
-	if (n < 0)
+		n = snprintf(line, sizeof(line), "%s%s: %s", L->used ? "\n" : "", L->file, msg);
+	if (n < 0 || !L->errlen)
 		return;
+	/* A first line that cannot fit is cut (better than nothing); after it, whole lines
+	 * only, with room kept for the count of those left out. */
+	if (!L->used && L->used + (size_t)n + ERR_TRAILER >= L->errlen) {
+		idle_strlcpyf(L->err, L->errlen, "%s", line);
+		L->used = strlen(L->err);
+		L->nshown++;
+		return;
+	}
+	if ((size_t)n >= sizeof(line) || L->used + (size_t)n + ERR_TRAILER >= L->errlen)
+		return;
+	memcpy(L->err + L->used, line, (size_t)n + 1);
 	L->used += (size_t)n;
-	if (L->used >= L->errlen)
-		L->used = L->errlen - 1;
+	L->nshown++;
+}
+
+/* Ends the error text with how many errors did not fit, if any. */
+static void errors_close(struct loader *L)
+{
+	if (L->nerr > L->nshown && L->errlen > L->used)
+		snprintf(L->err + L->used, L->errlen - L->used, "%s(%d more error%s not shown)",
+			 L->used ? "\n" : "", L->nerr - L->nshown,
+			 L->nerr - L->nshown == 1 ? "" : "s");
 }
 
 static yaml_node_t *node_at(struct loader *L, int i)
@@ -302,6 +341,45 @@ static int want_map(struct loader *L, const yaml_node_t *v, const char *path)
 typedef void (*pair_fn)(struct loader *L, const char *path, const char *key, yaml_node_t *k,
 			yaml_node_t *v, void *arg);
 
+/* A key of a mapping and its place in it, for finding duplicates by sorting. */
+struct keyref {
+	const char *key; /* its text, NULL if not a string */
+	size_t i;	 /* its index among the mapping's pairs */
+};
+
+static int keyref_cmp(const void *a, const void *b)
+{
+	const struct keyref *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * Marks in [dup] the pairs of [map] whose string key an earlier pair has: sorted by (key,
+ * place), every entry equal to the one before it is a later copy. Returns -1 if out of memory.
+ */
+static int find_dups(struct loader *L, yaml_node_t *map, bool *dup, size_t n)
+{
+	struct keyref *r = malloc(n * sizeof(*r));
+	size_t i, m = 0;
+
+	if (!r)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const char *key = scalar_text(node_at(L, map->data.mapping.pairs.start[i].key));
+
+		if (key)
+			r[m++] = (struct keyref){key, i};
+	}
+	qsort(r, m, sizeof(*r), keyref_cmp);
+	for (i = 1; i < m; i++)
+		if (!strcmp(r[i].key, r[i - 1].key))
+			dup[r[i].i] = true;
+	free(r);
+	return 0;
+}
+
 /*
  * Calls [fn] on every pair of the mapping [map] (the value of [path], "" at the top) whose key
  * is a string seen there for the first time; keys that are not strings, and duplicates, are
@@ -309,23 +387,25 @@ typedef void (*pair_fn)(struct loader *L, const char *path, const char *key, yam
  */
 static void each_pair(struct loader *L, yaml_node_t *map, const char *path, pair_fn fn, void *arg)
 {
-	yaml_node_pair_t *p, *q;
+	size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start), i;
+	bool *dups = n ? calloc(n, sizeof(*dups)) : NULL;
 	char d[64];
 
-	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top && !L->oom; p++) {
+	if (n && (!dups || find_dups(L, map, dups, n) < 0)) {
+		free(dups);
+		L->oom = true;
+		return;
+	}
+	for (i = 0; i < n && !L->oom; i++) {
+		yaml_node_pair_t *p = &map->data.mapping.pairs.start[i];
 		yaml_node_t *k = node_at(L, p->key), *v = node_at(L, p->value);
 		const char *key = scalar_text(k);
-		bool dup = false;
+		bool dup = dups[i];
 
 		if (!key || is_null(k)) {
 			error_at(L, &k->start_mark, "a key must be a name, got %s%s%s",
 				 describe(k, d, sizeof(d)), *path ? " in " : "", path);
 			continue;
-		}
-		for (q = map->data.mapping.pairs.start; q < p && !dup; q++) {
-			const char *other = scalar_text(node_at(L, q->key));
-
-			dup = other && !strcmp(other, key);
 		}
 		if (dup) {
 			error_at(L, &k->start_mark, "duplicate key \"%s\"%s%s", key,
@@ -334,6 +414,7 @@ static void each_pair(struct loader *L, yaml_node_t *map, const char *path, pair
 		}
 		fn(L, path, key, k, v, arg);
 	}
+	free(dups);
 }
 
 static void unknown_key(struct loader *L, const char *path, const char *key, const yaml_node_t *k)
@@ -482,8 +563,12 @@ static int parse_hhmm(const char *s, size_t n)
 	size_t colon = 0;
 	int h = 0, m;
 
-	while (colon < n && s[colon] >= '0' && s[colon] <= '9')
-		h = h * 10 + (s[colon++] - '0');
+	/* at most 2 digits are summed: a longer run is malformed, and must not overflow */
+	while (colon < n && s[colon] >= '0' && s[colon] <= '9') {
+		if (colon < 2)
+			h = h * 10 + (s[colon] - '0');
+		colon++;
+	}
 	if (colon < 1 || colon > 2 || n != colon + 3 || s[colon] != ':' || s[colon + 1] < '0' ||
 	    s[colon + 1] > '5' || s[colon + 2] < '0' || s[colon + 2] > '9')
 		return -1;
@@ -1048,8 +1133,7 @@ static void check_absence(struct loader *L, const char *path, const struct pscop
 	uint32_t bad = sc->bad | (base ? base->bad : 0);
 	char d1[32], d2[32];
 
-	if ((written & both) != both || !(sc->set & both) || (bad & both) ||
-	    value <= p->idle_after)
+	if ((written & both) != both || !(sc->set & both) || (bad & both) || value <= p->idle_after)
 		return;
 	idle_format_duration(value, d1, sizeof(d1));
 	idle_format_duration(p->idle_after, d2, sizeof(d2));
@@ -1088,27 +1172,181 @@ static void check_meaning(struct loader *L)
 	}
 }
 
-/* Parses the open file [f] into L->c; errors go to L. */
-static void load_file(struct loader *L, FILE *f)
+/* An anchor (&name) of the first pass and the nodes its value holds, aliases expanded. */
+struct anchor {
+	const char *name; /* as libyaml gave it, owned by its event until copied */
+	char *copy;	  /* our copy of the name */
+	size_t nodes;	  /* nodes of the anchored value */
+};
+
+/* The first pass: open collections, for sizes and depth. */
+struct open_coll {
+	size_t start; /* nodes counted before it */
+	char *anchor; /* its anchor, or NULL */
+};
+
+/* Records [name] for a value of [nodes]; -1 past CONF_MAX_ANCHORS or out of memory. */
+static int anchor_add(struct anchor *tab, size_t *n, const char *name, size_t nodes)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp(tab[i].copy, name)) { /* YAML lets a later anchor replace one */
+			tab[i].nodes = nodes;
+			return 0;
+		}
+	if (*n >= CONF_MAX_ANCHORS || !(tab[*n].copy = strdup(name)))
+		return -1;
+	tab[(*n)++].nodes = nodes;
+	return 0;
+}
+
+static size_t anchor_nodes(const struct anchor *tab, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(tab[i].copy, name))
+			return tab[i].nodes;
+	return 1; /* an undefined alias: libyaml reports it in the second pass */
+}
+
+/*
+ * The first pass over [buf]: libyaml's events only, no tree. Counts the nodes the tree would
+ * have with every alias expanded and the depth, and stops at the first limit passed, which it
+ * reports. Returns 0 if the file may be loaded; syntax errors are left to the second pass.
+ */
+static int first_pass(struct loader *L, const unsigned char *buf, size_t len)
+{
+	static struct anchor tab[CONF_MAX_ANCHORS];
+	struct open_coll stack[CONF_MAX_DEPTH + 1];
+	size_t nanchors = 0, depth = 0, nodes = 0, i;
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int rc = 0, done = 0;
+
+	if (!yaml_parser_initialize(&parser)) {
+		L->oom = true;
+		return -1;
+	}
+	yaml_parser_set_input_string(&parser, buf, len);
+	while (!done && !rc) {
+		const char *anchor = NULL;
+		size_t size = 0;
+
+		if (!yaml_parser_parse(&parser, &ev)) {
+			if (parser.error == YAML_MEMORY_ERROR)
+				L->oom = true;
+			rc = L->oom ? -1 : 0; /* a syntax error: the second pass says where */
+			break;
+		}
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_SCALAR_EVENT:
+			anchor = (const char *)ev.data.scalar.anchor;
+			size = 1;
+			break;
+		case YAML_ALIAS_EVENT:
+			size = anchor_nodes(tab, nanchors, (const char *)ev.data.alias.anchor);
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (depth >= CONF_MAX_DEPTH) {
+				error_at(L, &ev.start_mark,
+					 "nested deeper than %d levels; refusing the "
+					 "file",
+					 CONF_MAX_DEPTH);
+				rc = -1;
+				break;
+			}
+			anchor = ev.type == YAML_SEQUENCE_START_EVENT
+				     ? (const char *)ev.data.sequence_start.anchor
+				     : (const char *)ev.data.mapping_start.anchor;
+			stack[depth].start = nodes++;
+			stack[depth].anchor = anchor ? strdup(anchor) : NULL;
+			if (anchor && !stack[depth].anchor)
+				L->oom = true, rc = -1;
+			depth++;
+			anchor = NULL;
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			if (!depth)
+				break;
+			depth--;
+			if (stack[depth].anchor && anchor_add(tab, &nanchors, stack[depth].anchor,
+							      nodes - stack[depth].start) < 0) {
+				error_at(L, &ev.start_mark,
+					 "more than %d anchors (&name); refusing the "
+					 "file",
+					 CONF_MAX_ANCHORS);
+				rc = -1;
+			}
+			free(stack[depth].anchor);
+			stack[depth].anchor = NULL;
+			break;
+		default:
+			break;
+		}
+		if (!rc && anchor && anchor_add(tab, &nanchors, anchor, size) < 0) {
+			error_at(L, &ev.start_mark,
+				 "more than %d anchors (&name); refusing the file",
+				 CONF_MAX_ANCHORS);
+			rc = -1;
+		}
+		nodes += size;
+		if (!rc && nodes > CONF_MAX_NODES) {
+			error_at(L, &ev.start_mark,
+				 "more than %d values once aliases (*name) are expanded; refusing "
+				 "the file",
+				 CONF_MAX_NODES);
+			rc = -1;
+		}
+		yaml_event_delete(&ev);
+	}
+	while (depth)
+		free(stack[--depth].anchor);
+	for (i = 0; i < nanchors; i++)
+		free(tab[i].copy);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+/* Reports libyaml's error of [parser]: a shortage of memory is not the file's fault. */
+static void yaml_error(struct loader *L, const yaml_parser_t *parser)
+{
+	if (parser->error == YAML_MEMORY_ERROR)
+		L->oom = true;
+	else
+		error_at(L, &parser->problem_mark, "%s",
+			 parser->problem ? parser->problem : "cannot parse YAML");
+}
+
+/* Parses [buf] into L->c; errors go to L. */
+static void load_file(struct loader *L, const unsigned char *buf, size_t len)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
 	char d[64];
 
+	if (first_pass(L, buf, len) < 0)
+		return;
 	if (!yaml_parser_initialize(&parser)) {
 		L->oom = true;
 		return;
 	}
-	yaml_parser_set_input_file(&parser, f);
+	yaml_parser_set_input_string(&parser, buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		error_at(L, &parser.problem_mark, "%s",
-			 parser.problem ? parser.problem : "cannot parse YAML");
+		yaml_error(L, &parser);
 		yaml_parser_delete(&parser);
 		return;
 	}
 	L->doc = &doc;
 	root = yaml_document_get_root_node(&doc);
+	L->c->empty = !root || is_null(root);
 	if (root && root->type == YAML_MAPPING_NODE)
 		each_pair(L, root, "", top_pair, NULL);
 	else if (root && !is_null(root))
@@ -1121,8 +1359,7 @@ static void load_file(struct loader *L, FILE *f)
 	/* a second document would be silently ignored: say so instead */
 	if (root && !L->oom) {
 		if (!yaml_parser_load(&parser, &doc)) {
-			error_at(L, &parser.problem_mark, "%s",
-				 parser.problem ? parser.problem : "cannot parse YAML");
+			yaml_error(L, &parser);
 		} else {
 			root = yaml_document_get_root_node(&doc);
 			if (root)
@@ -1137,29 +1374,60 @@ static void load_file(struct loader *L, FILE *f)
 		check_meaning(L);
 }
 
-/* Opens [path] for reading, refusing what others could have written. NULL after an error. */
-static FILE *open_conf(struct loader *L, const char *path)
+/*
+ * Reads [path] whole into a malloc'd [*buf], refusing what is not a regular file (a FIFO
+ * would block: the open does not wait and the type is checked before any read), a file
+ * larger than CONF_MAX_BYTES, one owned by someone other than root or the caller, and one
+ * that group or others may write. -1 after an error.
+ */
+static int read_conf(struct loader *L, const char *path, unsigned char **buf, size_t *len)
 {
 	struct stat st;
-	FILE *f = fopen(path, "re");
+	size_t got = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
-	if (!f) {
+	*buf = NULL;
+	if (fd < 0) {
 		error_at(L, NULL, "%s", strerror(errno));
-		return NULL;
+		return -1;
 	}
-	if (fstat(fileno(f), &st) < 0) {
+	if (fstat(fd, &st) < 0) {
 		error_at(L, NULL, "%s", strerror(errno));
 	} else if (!S_ISREG(st.st_mode)) {
 		error_at(L, NULL, "not a regular file");
+	} else if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		/* the policy decides who may use a desktop and where root writes: as OpenSSH
+		 * and OpenBSD's daemons do, trust only a file that only root can change */
+		error_at(L, NULL, "owned by uid %lu, not root; refusing it (chown root)",
+			 (unsigned long)st.st_uid);
 	} else if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		/* the policy decides who may use a desktop: as OpenBSD daemons do, trust only
-		 * a file that only its owner can change */
 		error_at(L, NULL, "writable by group or others; refusing it (chmod go-w)");
+	} else if (st.st_size > CONF_MAX_BYTES) {
+		error_at(L, NULL, "%lld bytes, more than the %d a configuration may have",
+			 (long long)st.st_size, CONF_MAX_BYTES);
+	} else if (!(*buf = malloc(CONF_MAX_BYTES + 1))) {
+		L->oom = true;
 	} else {
-		return f;
+		/* read one byte more than allowed: a file that grew since fstat is refused too */
+		while ((r = read(fd, *buf + got, CONF_MAX_BYTES + 1 - got)) > 0 &&
+		       (got += (size_t)r) <= CONF_MAX_BYTES)
+			;
+		if (r < 0)
+			error_at(L, NULL, "%s", strerror(errno));
+		else if (got > CONF_MAX_BYTES)
+			error_at(L, NULL, "more than the %d bytes a configuration may have",
+				 CONF_MAX_BYTES);
+		else {
+			close(fd);
+			*len = got;
+			return 0;
+		}
 	}
-	fclose(f);
-	return NULL;
+	free(*buf);
+	*buf = NULL;
+	close(fd);
+	return -1;
 }
 
 void idle_config_free(struct idle_config *c)
@@ -1179,7 +1447,8 @@ struct idle_config *idle_config_load(const char *path, char *err, size_t errlen)
 {
 	struct loader L = {0};
 	struct idle_config *c;
-	FILE *f;
+	unsigned char *buf;
+	size_t len = 0;
 
 	if (errlen)
 		err[0] = '\0';
@@ -1199,15 +1468,17 @@ struct idle_config *idle_config_load(const char *path, char *err, size_t errlen)
 	if (!path)
 		return c;
 
-	f = open_conf(&L, path);
-	if (f) {
-		load_file(&L, f);
-		fclose(f);
+	if (read_conf(&L, path, &buf, &len) == 0) {
+		load_file(&L, buf, len);
+		free(buf);
 	}
 	if (L.oom) {
-		L.used = 0; /* the errors so far may be the fault of the shortage */
+		/* the errors so far may be the fault of the shortage */
+		L.used = 0;
+		L.nshown = L.nerr = 0;
 		error_at(&L, NULL, "out of memory");
 	}
+	errors_close(&L);
 	if (L.nerr) {
 		idle_config_free(c);
 		return NULL;
@@ -1251,6 +1522,11 @@ void idle_config_policy(const struct idle_config *c, const char *node, struct id
 const struct idle_sources *idle_config_sources(const struct idle_config *c)
 {
 	return &c->sources;
+}
+
+bool idle_config_empty(const struct idle_config *c)
+{
+	return c->empty;
 }
 
 const char *idle_config_path(const struct idle_config *c)

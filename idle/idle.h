@@ -211,6 +211,9 @@ void idle_config_policy(const struct idle_config *c, const char *node, struct id
 const struct idle_sources *idle_config_sources(const struct idle_config *c);
 const struct idle_agent_conf *idle_config_agent(const struct idle_config *c);
 const char *idle_config_path(const struct idle_config *c);
+/* True if the file loaded sets nothing (empty, or only comments): the defaults apply, and a
+ * caller should say so, as a truncated copy looks the same. */
+bool idle_config_empty(const struct idle_config *c);
 
 /*
  * Slurm hostlist matching ("lab-a[001-040],pc7"). Returns 1 if [name] is in [expr], 0 if

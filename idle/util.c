@@ -100,6 +100,36 @@ ssize_t idle_read_file(const char *root, const char *path, char *buf, size_t len
 	return (ssize_t)got;
 }
 
+char *idle_escape(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (!len)
+		return out;
+	for (; *in; in++) {
+		unsigned char c = (unsigned char)*in;
+		char e[5];
+		size_t n;
+
+		if (c == '\n')
+			n = (size_t)snprintf(e, sizeof(e), "\\n");
+		else if (c == '\t')
+			n = (size_t)snprintf(e, sizeof(e), "\\t");
+		else if (c == '\r')
+			n = (size_t)snprintf(e, sizeof(e), "\\r");
+		else if (c < 0x20 || c == 0x7f)
+			n = (size_t)snprintf(e, sizeof(e), "\\x%02x", c);
+		else
+			e[0] = (char)c, e[1] = '\0', n = 1;
+		if (o + n >= len)
+			break;
+		memcpy(out + o, e, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 int64_t idle_now_ms(void)
 {
 	return clock_wall_ms();
@@ -173,11 +203,11 @@ char *idle_format_duration(int64_t secs, char *buf, size_t len)
 	h = secs % 86400 / 3600;
 	m = secs % 3600 / 60;
 	s = secs % 60;
-#define PART(v, u)                                                                               \
-	if (v && off < len) {                                                                    \
-		int n_ = snprintf(buf + off, len - off, "%lld%c", (long long)(v), (u));          \
-		if (n_ > 0)                                                                      \
-			off += (size_t)n_;                                                       \
+#define PART(v, u)                                                                                 \
+	if (v && off < len) {                                                                      \
+		int n_ = snprintf(buf + off, len - off, "%lld%c", (long long)(v), (u));            \
+		if (n_ > 0)                                                                        \
+			off += (size_t)n_;                                                         \
 	}
 	PART(d, 'd');
 	PART(h, 'h');
@@ -188,11 +218,11 @@ char *idle_format_duration(int64_t secs, char *buf, size_t len)
 }
 
 static const char *const source_names[IDLE_SRC_COUNT] = {
-	[IDLE_SRC_EVDEV] = "evdev",   [IDLE_SRC_TTY] = "tty",
-	[IDLE_SRC_LOGIND] = "logind", [IDLE_SRC_X11] = "x11",
-	[IDLE_SRC_LOAD] = "load",     [IDLE_SRC_MEMORY] = "memory",
-	[IDLE_SRC_POWER] = "power",   [IDLE_SRC_PROCESSES] = "processes",
-	[IDLE_SRC_GPU] = "gpu",
+    [IDLE_SRC_EVDEV] = "evdev",	  [IDLE_SRC_TTY] = "tty",
+    [IDLE_SRC_LOGIND] = "logind", [IDLE_SRC_X11] = "x11",
+    [IDLE_SRC_LOAD] = "load",	  [IDLE_SRC_MEMORY] = "memory",
+    [IDLE_SRC_POWER] = "power",	  [IDLE_SRC_PROCESSES] = "processes",
+    [IDLE_SRC_GPU] = "gpu",
 };
 
 const char *idle_source_name(enum idle_source_id id)

@@ -379,7 +379,8 @@ START_TEST(test_absence_errors)
 	expect_error("policy:\n  locked_idle_after: 20m\n  idle_after: 15m\n",
 		     "2:3: policy: locked_idle_after 20m is longer than idle_after 15m: a locked "
 		     "screen would keep the desktop out longer than an unlocked one");
-	expect_error("policy:\n  resume_after: 0\n", "2:17: policy.resume_after: must be at least 1s");
+	expect_error("policy:\n  resume_after: 0\n",
+		     "2:17: policy.resume_after: must be at least 1s");
 	expect_error("policy:\n  idle_after: 0s\n", "2:15: policy.idle_after: must be at least 1s");
 	expect_error("policy:\n  locked_idle_after: 0\n",
 		     "2:22: policy.locked_idle_after: must be at least 1s");
@@ -851,6 +852,157 @@ START_TEST(test_small_err_buffer)
 }
 END_TEST
 
+/* Writes [n] bytes of [text], repeated from [start] on, after [head]; returns the path. */
+static const char *write_big(const char *head, const char *unit, size_t n, const char *tail)
+{
+	FILE *f = fopen(tmpfile_, "w");
+	size_t i;
+
+	ck_assert_ptr_nonnull(f);
+	fputs(head, f);
+	for (i = 0; i < n; i++)
+		fputs(unit, f);
+	fputs(tail, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(tmpfile_, 0644), 0);
+	return tmpfile_;
+}
+
+/*
+ * What a broken or hostile file costs is bounded, and each limit is named: size, nesting,
+ * anchors, values once aliases are expanded ("billion laughs").
+ */
+START_TEST(test_limits)
+{
+	char err[ERRLEN], want[ERRLEN];
+	FILE *f;
+	int i;
+
+	/* 1 MiB and one byte */
+	write_big("# ", "x", 1024 * 1024 - 3, "\n\n");
+	snprintf(want, sizeof(want),
+		 "%s: 1048577 bytes, more than the 1048576 a configuration may have", tmpfile_);
+	ck_assert_ptr_null(idle_config_load(tmpfile_, err, sizeof(err)));
+	ck_assert_str_eq(err, want);
+
+	/* 100,000 nested flow lists: refused at the 33rd level (the top mapping is the first),
+	 * before libyaml builds a tree */
+	write_big("policy: ", "[", 100000, "\n");
+	expect_errors_at(
+	    tmpfile_,
+	    (const char *const[]){"1:40: nested deeper than 32 levels; refusing the file", NULL});
+
+	/* aliases of aliases: each level ten times the one before */
+	f = fopen(tmpfile_, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n", f);
+	for (i = 1; i < 9; i++)
+		fprintf(f,
+			"a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n",
+			i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+	ck_assert_int_eq(fclose(f), 0);
+	expect_errors_at(tmpfile_,
+			 (const char *const[]){"6:10: more than 200000 values once aliases (*name) "
+					       "are expanded; refusing the file",
+					       NULL});
+}
+END_TEST
+
+/* 70,000 node groups and a duplicate at the end: found (by sorting, not by comparing every
+ * pair with every other, which takes minutes), and only that one is reported. */
+START_TEST(test_many_keys)
+{
+	char line[64];
+	FILE *f = fopen(tmpfile_, "w");
+	long col = 9;
+	int i;
+
+	ck_assert_ptr_nonnull(f);
+	fputs("nodes: {", f);
+	for (i = 0; i < 70000; i++) {
+		int n = snprintf(line, sizeof(line), "pc%d: {}, ", i);
+
+		fputs(line, f);
+		col += n;
+	}
+	fputs("pc5: {}}\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(tmpfile_, 0644), 0);
+	snprintf(line, sizeof(line), "1:%ld: duplicate key \"pc5\" in nodes", col);
+	expect_errors_at(tmpfile_, (const char *const[]){line, NULL});
+}
+END_TEST
+
+/* A FIFO would block an open() for reading and a read; a file of another user (as root) or
+ * that group could write sets run_dir for root: refused. */
+START_TEST(test_file_kinds)
+{
+	char err[ERRLEN], want[ERRLEN], fifo[200];
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", tmpdir);
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	snprintf(want, sizeof(want), "%s: not a regular file", fifo);
+	ck_assert_ptr_null(idle_config_load(fifo, err, sizeof(err)));
+	ck_assert_str_eq(err, want);
+	unlink(fifo);
+
+	/* CI runs as root; a developer's run can only give a file away as root */
+	if (geteuid() == 0) {
+		write_conf("policy: {}\n");
+		ck_assert_int_eq(chown(tmpfile_, 65534, 65534), 0);
+		snprintf(want, sizeof(want),
+			 "%s: owned by uid 65534, not root; refusing it (chown root)", tmpfile_);
+		ck_assert_ptr_null(idle_config_load(tmpfile_, err, sizeof(err)));
+		ck_assert_str_eq(err, want);
+		ck_assert_int_eq(chown(tmpfile_, 0, 0), 0);
+	}
+}
+END_TEST
+
+/* One error, one line: a value with line breaks is quoted with escapes; errors that do not
+ * fit are counted, and no line is cut. */
+START_TEST(test_error_lines)
+{
+	char err[400], *p, *nl;
+	int lines = 0;
+
+	expect_error("policy:\n  idle_after: \"3\\nx\\ty\"\n",
+		     "2:15: policy.idle_after: bad duration \"3\\nx\\ty\" (use 90s, 15m, 2h, 1h30m "
+		     "or seconds)");
+	write_big("policy:\n", "  bogus: 1\n", 50, "");
+	ck_assert_ptr_null(idle_config_load(tmpfile_, err, sizeof(err)));
+	for (p = err; (nl = strchr(p, '\n')); p = nl + 1, lines++)
+		ck_assert_int_eq(strncmp(p, tmpfile_, strlen(tmpfile_)), 0);
+	ck_assert_msg(strstr(p, "more errors not shown)") && p[0] == '(', "last line: %s", p);
+	ck_assert_int_eq(atoi(p + 1), 50 - lines);
+	ck_assert_int_gt(lines, 0);
+}
+END_TEST
+
+/* A file that sets nothing loads the defaults, and says so, so a caller can warn. */
+START_TEST(test_empty_flag)
+{
+	struct idle_config *c = load_text("# only a comment\n");
+
+	ck_assert(idle_config_empty(c));
+	idle_config_free(c);
+	c = load_text("policy:\n");
+	ck_assert(!idle_config_empty(c));
+	idle_config_free(c);
+}
+END_TEST
+
+/* A 40-digit hour is malformed, and does not overflow on its way there (UBSan). */
+START_TEST(test_long_hour)
+{
+	expect_error(
+	    "policy:\n  hours: [\"Mon 1111111111111111111111111111111111111111:00-08:00\"]\n",
+	    "2:11: policy.hours[0]: bad window \"Mon "
+	    "1111111111111111111111111111111111111111:00-08:00\": bad time range "
+	    "\"1111111111111111111111111111111111111111:00-08:00\" (use HH:MM-HH:MM)");
+}
+END_TEST
+
 static TCase *tcase(const char *name)
 {
 	TCase *tc = tcase_create(name);
@@ -903,6 +1055,12 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_syntax_error);
 	tcase_add_test(tc, test_file_errors);
 	tcase_add_test(tc, test_small_err_buffer);
+	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_many_keys);
+	tcase_add_test(tc, test_file_kinds);
+	tcase_add_test(tc, test_error_lines);
+	tcase_add_test(tc, test_empty_flag);
+	tcase_add_test(tc, test_long_hour);
 	suite_add_tcase(s, tc);
 	return s;
 }
