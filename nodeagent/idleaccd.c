@@ -631,13 +631,18 @@ int main(int argc, char **argv)
 		if (defaults)
 			fprintf(stderr, "idleaccd: %s not found: the built-in defaults apply\n",
 				d.conf_path);
+		else if (idle_config_empty(d.cfg))
+			fprintf(stderr, "idleaccd: %s sets nothing: the built-in defaults apply\n",
+				d.conf_path);
 		printf("configuration OK\n");
 		idle_config_free(d.cfg);
 		return 0;
 	}
 	agent_log_open(true, d.verbose); /* stderr until we detach */
 	if (defaults)
-		agent_log(LOG_NOTICE, "%s not found: using built-in defaults", d.conf_path);
+		agent_log(LOG_WARNING, "%s not found: using built-in defaults", d.conf_path);
+	else if (idle_config_empty(d.cfg))
+		agent_log(LOG_WARNING, "%s sets nothing: using built-in defaults", d.conf_path);
 	rc = setup(&d) < 0 ? 1 : run(&d);
 	cleanup(&d);
 	return rc;
