@@ -43,6 +43,10 @@
 #define CONF_MAX_ANCHORS 1000
 /* Nodes after alias expansion: a 1 MiB file without aliases has fewer. */
 #define CONF_MAX_NODES 200000
+/* The control socket is RUN_DIR/NODE.sock, and a socket path has at most 107 bytes
+ * (sockaddr_un): run_dir must leave room for "/", a node name of RUN_NODE_MAX and ".sock". */
+#define RUN_NODE_MAX 32
+#define RUN_DIR_MAX  (107 - 1 - RUN_NODE_MAX - 5)
 /* Room kept at the end of the error buffer for "(N more errors not shown)". */
 #define ERR_TRAILER 48
 
@@ -1045,6 +1049,11 @@ static void agent_pair(struct loader *L, const char *path, const char *key, yaml
 	(void)arg;
 	if (!strcmp(key, "run_dir")) {
 		string_value(L, path, key, v, a->run_dir, sizeof(a->run_dir), STR_ABSOLUTE);
+		if (strlen(a->run_dir) > RUN_DIR_MAX)
+			error_at(L, &v->start_mark,
+				 "%s.%s: %zu characters leave no room for NODE.sock in a socket "
+				 "path (at most %d, for node names of up to %d)",
+				 path, key, strlen(a->run_dir), RUN_DIR_MAX, RUN_NODE_MAX);
 		return;
 	}
 	if (!strcmp(key, "state_dir")) {

@@ -992,6 +992,23 @@ START_TEST(test_empty_flag)
 }
 END_TEST
 
+/* A run_dir too long for a control socket path is refused at -n, not in a restart loop. */
+START_TEST(test_run_dir_length)
+{
+	char text[256], want[256];
+
+	snprintf(text, sizeof(text), "agent:\n  run_dir: /%s\n",
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	snprintf(want, sizeof(want),
+		 "2:12: agent.run_dir: 74 characters leave no room for NODE.sock in a socket path "
+		 "(at most 69, for node names of up to 32)");
+	expect_error(text, want);
+	text[strlen(text) - 6] = '\n';
+	text[strlen(text) - 5] = '\0';
+	idle_config_free(load_text(text));
+}
+END_TEST
+
 /* A 40-digit hour is malformed, and does not overflow on its way there (UBSan). */
 START_TEST(test_long_hour)
 {
@@ -1061,6 +1078,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_error_lines);
 	tcase_add_test(tc, test_empty_flag);
 	tcase_add_test(tc, test_long_hour);
+	tcase_add_test(tc, test_run_dir_length);
 	suite_add_tcase(s, tc);
 	return s;
 }
