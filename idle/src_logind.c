@@ -10,23 +10,11 @@
 #include <systemd/sd-bus.h>
 
 #include "idle_int.h"
-
-#define LOGIND_NAME    "org.freedesktop.login1"
-#define LOGIND_PATH    "/org/freedesktop/login1"
-#define LOGIND_MANAGER LOGIND_NAME ".Manager"
-#define LOGIND_SESSION LOGIND_NAME ".Session"
-
-/* A healthy logind answers in milliseconds; a hung one must not stall the agent's loop, which
- * also watches the keyboard. Passed to every call rather than set on the connection because
- * sd_bus_set_method_call_timeout() needs libsystemd 240 and configure accepts 221. */
-#define LOGIND_CALL_TIMEOUT_USEC (2 * 1000000ULL)
+#include "logind.h"
 
 /* A desktop has a handful of sessions; more than this is not a desktop, and reading them all
  * at one call each would make a sample slow. */
 #define LOGIND_MAX_SESSIONS 256
-
-/* The system bus socket, placed under the root prefix when there is one. */
-#define SYSTEM_BUS_SOCKET "/run/dbus/system_bus_socket"
 
 struct logind_state {
 	sd_bus *bus;		     /* the connection, NULL until the next sample (re)connects */
@@ -37,25 +25,6 @@ struct logind_state {
 	int64_t last_local_ms;
 };
 
-/* What GetAll told about one session. */
-struct logind_session {
-	int idle;		/* IdleHint */
-	uint64_t idle_since_us; /* IdleSinceHint: CLOCK_REALTIME microseconds, 0 = unknown */
-	int locked;		/* LockedHint; false when logind is too old to have it */
-	int remote;		/* Remote: opened from another host (ssh, remote X) */
-	char seat[64];		/* Seat id, "" when the session has no seat */
-	char class[32];		/* Class: "user", "greeter", "lock-screen", "background" ... */
-	char type[32];		/* Type: "x11", "wayland", "mir", "tty", "unspecified" */
-	unsigned seen;		/* SEEN_* bits of the properties found */
-};
-
-#define SEEN_IDLE	0x01u
-#define SEEN_IDLE_SINCE 0x02u
-#define SEEN_REMOTE	0x04u
-#define SEEN_SEAT	0x08u
-#define SEEN_CLASS	0x10u
-#define SEEN_TYPE	0x20u
-
 /* How reading logind ended. */
 enum logind_result {
 	LOGIND_OK,     /* the snapshot is filled */
@@ -63,39 +32,6 @@ enum logind_result {
 	LOGIND_FAILED, /* logind answered badly: the snapshot's error says how */
 	LOGIND_LOST,   /* the connection broke: a new one may succeed */
 };
-
-/*
- * Writes "unix:path=ROOT/run/dbus/system_bus_socket" with the D-Bus escaping of values: bytes
- * outside [-0-9A-Za-z_/.\*] become %XX. Returns 0, or -1 if it does not fit.
- */
-static int system_bus_address(char *buf, size_t len, const char *root)
-{
-	static const char hex[] = "0123456789abcdef";
-	char path[PATH_MAX];
-	size_t off;
-	const char *p;
-
-	if (!idle_path(path, sizeof(path), root, SYSTEM_BUS_SOCKET))
-		return -1;
-	off = (size_t)snprintf(buf, len, "unix:path=");
-	for (p = path; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		bool plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-			     (c >= 'A' && c <= 'Z') || strchr("-_/.\\*", c);
-
-		if (off + (plain ? 1 : 3) >= len)
-			return -1;
-		if (plain) {
-			buf[off++] = (char)c;
-		} else {
-			buf[off++] = '%';
-			buf[off++] = hex[c >> 4];
-			buf[off++] = hex[c & 15];
-		}
-	}
-	buf[off] = '\0';
-	return 0;
-}
 
 static int logind_open(void **state, const struct idle_sources *conf, const char *root,
 		       int64_t now_ms, char *err, size_t errlen)
@@ -107,144 +43,9 @@ static int logind_open(void **state, const struct idle_sources *conf, const char
 		return -1;
 	}
 	st->open_ms = now_ms;
-	/* A fixture root must never reach the real system bus: it gets the socket under it. */
-	if (conf->logind_bus[0])
-		idle_strlcpyf(st->address, sizeof(st->address), "%s", conf->logind_bus);
-	else if (root && *root && system_bus_address(st->address, sizeof(st->address), root) < 0)
-		idle_strlcpyf(st->address, sizeof(st->address), "unix:path=/nonexistent");
+	idle_logind_address(st->address, sizeof(st->address), conf->logind_bus, root);
 	*state = st;
 	return 0;
-}
-
-static void logind_disconnect(struct logind_state *st)
-{
-	if (st->bus) {
-		sd_bus_close(st->bus);
-		sd_bus_unref(st->bus);
-		st->bus = NULL;
-	}
-}
-
-/* Connects to the bus. Returns 0, or a negative errno. */
-static int logind_connect(struct logind_state *st)
-{
-	sd_bus *bus = NULL;
-	int r;
-
-	if (!st->address[0]) {
-		r = sd_bus_open_system(&bus);
-		if (r < 0)
-			return r;
-		st->bus = bus;
-		return 0;
-	}
-	r = sd_bus_new(&bus);
-	if (r < 0)
-		return r;
-	r = sd_bus_set_address(bus, st->address);
-	if (r >= 0)
-		r = sd_bus_set_bus_client(bus, 1);
-	if (r >= 0)
-		r = sd_bus_start(bus);
-	if (r < 0) {
-		sd_bus_unref(bus);
-		return r;
-	}
-	st->bus = bus;
-	return 0;
-}
-
-/* Errors that say the connection itself is gone, not that logind refused. */
-static bool is_lost(int r)
-{
-	return r == -ECONNRESET || r == -ENOTCONN || r == -EPIPE || r == -ESHUTDOWN;
-}
-
-/* sd-bus's words for a failed call: the error's message, else its name, else errno's. */
-static const char *call_error(const sd_bus_error *e, int r)
-{
-	if (e->message && *e->message)
-		return e->message;
-	if (e->name && *e->name)
-		return e->name;
-	return strerror(-r);
-}
-
-/* Calls [method] of [iface] on logind's [path] with at most one string argument. */
-static int logind_call(sd_bus *bus, const char *path, const char *iface, const char *method,
-		       const char *arg, sd_bus_error *error, sd_bus_message **reply)
-{
-	sd_bus_message *m = NULL;
-	int r;
-
-	r = sd_bus_message_new_method_call(bus, &m, LOGIND_NAME, path, iface, method);
-	if (r >= 0 && arg)
-		r = sd_bus_message_append(m, "s", arg);
-	if (r >= 0)
-		r = sd_bus_call(bus, m, LOGIND_CALL_TIMEOUT_USEC, error, reply);
-	sd_bus_message_unref(m);
-	return r;
-}
-
-/* Reads one property value (the "v" of an "{sv}") we care about into [s]. */
-static int read_property(sd_bus_message *reply, const char *name, struct logind_session *s)
-{
-	const char *str, *opath;
-	int r;
-
-	if (!strcmp(name, "IdleHint")) {
-		r = sd_bus_message_read(reply, "v", "b", &s->idle);
-		s->seen |= SEEN_IDLE;
-	} else if (!strcmp(name, "IdleSinceHint")) {
-		r = sd_bus_message_read(reply, "v", "t", &s->idle_since_us);
-		s->seen |= SEEN_IDLE_SINCE;
-	} else if (!strcmp(name, "LockedHint")) {
-		r = sd_bus_message_read(reply, "v", "b", &s->locked);
-	} else if (!strcmp(name, "Remote")) {
-		r = sd_bus_message_read(reply, "v", "b", &s->remote);
-		s->seen |= SEEN_REMOTE;
-	} else if (!strcmp(name, "Seat")) {
-		r = sd_bus_message_read(reply, "v", "(so)", &str, &opath);
-		if (r >= 0)
-			idle_strlcpyf(s->seat, sizeof(s->seat), "%s", str);
-		s->seen |= SEEN_SEAT;
-	} else if (!strcmp(name, "Class") || !strcmp(name, "Type")) {
-		bool class = name[0] == 'C';
-
-		r = sd_bus_message_read(reply, "v", "s", &str);
-		if (r >= 0 && class)
-			idle_strlcpyf(s->class, sizeof(s->class), "%s", str);
-		else if (r >= 0)
-			idle_strlcpyf(s->type, sizeof(s->type), "%s", str);
-		s->seen |= class ? SEEN_CLASS : SEEN_TYPE;
-	} else {
-		r = sd_bus_message_skip(reply, "v");
-	}
-	return r;
-}
-
-/* Parses a GetAll reply (a{sv}). Returns 0, or a negative errno if malformed. */
-static int parse_session(sd_bus_message *reply, struct logind_session *s)
-{
-	const char *name;
-	int r;
-
-	memset(s, 0, sizeof(*s));
-	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-		r = sd_bus_message_read(reply, "s", &name);
-		if (r >= 0)
-			r = read_property(reply, name, s);
-		if (r >= 0)
-			r = sd_bus_message_exit_container(reply);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	return sd_bus_message_exit_container(reply);
 }
 
 /* The name of the first required property GetAll left out, or NULL. */
@@ -253,9 +54,10 @@ static const char *missing_property(unsigned seen)
 	static const struct {
 		unsigned bit;
 		const char *name;
-	} req[] = {{SEEN_IDLE, "IdleHint"}, {SEEN_IDLE_SINCE, "IdleSinceHint"},
-		   {SEEN_REMOTE, "Remote"}, {SEEN_SEAT, "Seat"},
-		   {SEEN_CLASS, "Class"},   {SEEN_TYPE, "Type"}};
+	} req[] = {
+	    {IDLE_LOGIND_SEEN_IDLE, "IdleHint"}, {IDLE_LOGIND_SEEN_IDLE_SINCE, "IdleSinceHint"},
+	    {IDLE_LOGIND_SEEN_REMOTE, "Remote"}, {IDLE_LOGIND_SEEN_SEAT, "Seat"},
+	    {IDLE_LOGIND_SEEN_CLASS, "Class"},	 {IDLE_LOGIND_SEEN_TYPE, "Type"}};
 	size_t i;
 
 	for (i = 0; i < sizeof(req) / sizeof(req[0]); i++)
@@ -268,7 +70,7 @@ static const char *missing_property(unsigned seen)
  * A session's last activity: now while logind says it is not idle, else when it went idle.
  * No older than the source (we have no history before it) and no newer than now.
  */
-static int64_t session_last_ms(const struct logind_session *s, int64_t open_ms, int64_t now_ms)
+static int64_t session_last_ms(const struct idle_logind_session *s, int64_t open_ms, int64_t now_ms)
 {
 	int64_t t;
 
@@ -283,13 +85,6 @@ static int64_t session_last_ms(const struct logind_session *s, int64_t open_ms, 
 	if (t > now_ms)
 		t = now_ms;
 	return t;
-}
-
-/* Owner sessions; greeters, lock screens, background and manager sessions are the system's.
- * Newer logind splits "user" into "user-early", "user-incomplete", "user-light": all owners. */
-static bool is_user_class(const char *class)
-{
-	return !strcmp(class, "user") || !strncmp(class, "user-", 5);
 }
 
 static bool is_graphical(const char *type)
@@ -320,17 +115,18 @@ static enum logind_result logind_read(struct logind_state *st, int64_t now_ms,
 	uint32_t uid;
 	int i, r;
 
-	r = logind_call(st->bus, LOGIND_PATH, LOGIND_MANAGER, "ListSessions", NULL, &error, &list);
+	r = idle_logind_call(st->bus, IDLE_LOGIND_PATH, IDLE_LOGIND_MANAGER, "ListSessions", NULL,
+			     &error, &list);
 	if (r < 0) {
-		if (sd_bus_error_has_name(&error, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
-		    sd_bus_error_has_name(&error, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
+		if (idle_logind_absent(&error)) {
 			res = LOGIND_ABSENT;
-		} else if (is_lost(r)) {
-			idle_strlcpyf(lost, lostlen, "ListSessions: %s", call_error(&error, r));
+		} else if (idle_logind_lost(r)) {
+			idle_strlcpyf(lost, lostlen, "ListSessions: %s",
+				      idle_logind_error(&error, r));
 			res = LOGIND_LOST;
 		} else {
 			idle_unknown(snap, IDLE_SRC_LOGIND, "ListSessions: %s",
-				     call_error(&error, r));
+				     idle_logind_error(&error, r));
 		}
 		goto out;
 	}
@@ -352,30 +148,29 @@ static enum logind_result logind_read(struct logind_state *st, int64_t now_ms,
 	}
 
 	for (i = 0; i < nlisted; i++) {
-		struct logind_session s;
+		struct idle_logind_session s;
 		const char *missing;
 		int64_t t;
 
 		sd_bus_error_free(&error);
 		props = sd_bus_message_unref(props);
-		r = logind_call(st->bus, listed[i].path, "org.freedesktop.DBus.Properties",
-				"GetAll", LOGIND_SESSION, &error, &props);
+		r = idle_logind_call(st->bus, listed[i].path, "org.freedesktop.DBus.Properties",
+				     "GetAll", IDLE_LOGIND_SESSION, &error, &props);
 		/* A session that ended since ListSessions is not an error. */
-		if (r < 0 && (sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
-			      sd_bus_error_has_name(&error, LOGIND_NAME ".NoSuchSession")))
+		if (r < 0 && idle_logind_gone(&error))
 			continue;
-		if (r < 0 && is_lost(r)) {
+		if (r < 0 && idle_logind_lost(r)) {
 			idle_strlcpyf(lost, lostlen, "session %s: %s", listed[i].id,
-				      call_error(&error, r));
+				      idle_logind_error(&error, r));
 			res = LOGIND_LOST;
 			goto out;
 		}
 		if (r < 0) {
 			idle_unknown(snap, IDLE_SRC_LOGIND, "session %s: %s", listed[i].id,
-				     call_error(&error, r));
+				     idle_logind_error(&error, r));
 			goto out;
 		}
-		r = parse_session(props, &s);
+		r = idle_logind_parse_session(props, &s);
 		if (r < 0) {
 			idle_unknown(snap, IDLE_SRC_LOGIND, "session %s: malformed properties (%s)",
 				     listed[i].id, strerror(-r));
@@ -387,7 +182,7 @@ static enum logind_result logind_read(struct logind_state *st, int64_t now_ms,
 				     listed[i].id, missing);
 			goto out;
 		}
-		if (!is_user_class(s.class))
+		if (!idle_logind_user_class(s.class))
 			continue;
 		t = session_last_ms(&s, st->open_ms, now_ms);
 		if (s.remote) {
@@ -442,7 +237,7 @@ static void logind_sample(void *state, int64_t now_ms, struct idle_snapshot *sna
 	for (;;) {
 		fresh = !st->bus;
 		if (fresh) {
-			r = logind_connect(st);
+			r = idle_logind_connect(st->address, &st->bus);
 			/* No bus at all: a minimal machine with nothing to watch. */
 			if (r == -ENOENT || r == -ECONNREFUSED) {
 				snap->status[IDLE_SRC_LOGIND] = IDLE_ST_NONE;
@@ -463,7 +258,7 @@ static void logind_sample(void *state, int64_t now_ms, struct idle_snapshot *sna
 			snap->status[IDLE_SRC_LOGIND] = IDLE_ST_NONE;
 			return;
 		}
-		logind_disconnect(st);
+		idle_logind_disconnect(&st->bus);
 		if (res == LOGIND_LOST && !fresh)
 			continue;
 		if (res == LOGIND_LOST)
@@ -478,7 +273,7 @@ static void logind_close(void *state)
 
 	if (!st)
 		return;
-	logind_disconnect(st);
+	idle_logind_disconnect(&st->bus);
 	free(st);
 }
 

@@ -2,22 +2,19 @@
 /*
  * control.c - the control socket server: accepts clients without blocking, reads one framed
  * request each, answers through the daemon's handler, and drops clients that are slow,
- * oversized or malformed. Also who counts as the console user.
+ * oversized or malformed.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
-#include <utmp.h>
 
 #include "clock.h"
 #include "control.h"
@@ -262,28 +259,4 @@ void agent_ctl_serve(struct agent_ctl *ctl, const struct pollfd *pfd, int n)
 	for (i = 0; i < AGENT_CTL_CLIENTS; i++)
 		if (ctl->c[i].fd >= 0 && now >= ctl->c[i].deadline_ms)
 			drop(&ctl->c[i]);
-}
-
-bool agent_console_user(const char *utmp, uid_t uid)
-{
-	struct utmp u;
-	bool found = false;
-	int fd = open(utmp, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	while (!found && read(fd, &u, sizeof(u)) == (ssize_t)sizeof(u)) {
-		char name[sizeof(u.ut_user) + 1];
-		struct passwd pw, *res = NULL;
-		char pwbuf[1024];
-
-		if (u.ut_type != USER_PROCESS || u.ut_host[0])
-			continue;
-		memcpy(name, u.ut_user, sizeof(u.ut_user));
-		name[sizeof(u.ut_user)] = '\0';
-		if (!getpwnam_r(name, &pw, pwbuf, sizeof(pwbuf), &res) && res && pw.pw_uid == uid)
-			found = true;
-	}
-	close(fd);
-	return found;
 }

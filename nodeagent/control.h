@@ -59,10 +59,4 @@ void agent_ctl_serve(struct agent_ctl *ctl, const struct pollfd *pfd, int n);
 /* The earliest client deadline (monotonic ms), 0 if no client. */
 int64_t agent_ctl_deadline(const struct agent_ctl *ctl);
 
-/*
- * True if [uid] has a local session in the utmp file [utmp] (a USER_PROCESS entry with no
- * remote host): the person at the console.
- */
-bool agent_console_user(const char *utmp, uid_t uid);
-
 #endif /* AGENT_CONTROL_H */

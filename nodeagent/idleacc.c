@@ -2,7 +2,8 @@
 /*
  * idleacc.c - the command line tool: asks idleaccd over its control socket (status, hold,
  * release), or runs libidle locally without the daemon (probe) to show why a desktop is
- * judged in use.
+ * judged in use. With --notify, the answer to hold or release also comes as a desktop
+ * notification (the desktop entry "Keep this PC for me" has no terminal).
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "notify.h"
 #include "proto.h"
 #include "report.h"
 
@@ -24,14 +26,15 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: idleacc [-N NODE] [-s SOCKET] status\n"
-		   "       idleacc [-N NODE] [-s SOCKET] hold [--for DURATION]\n"
-		   "       idleacc [-N NODE] [-s SOCKET] release\n"
+		   "       idleacc [-N NODE] [-s SOCKET] hold [--for DURATION] [--notify]\n"
+		   "       idleacc [-N NODE] [-s SOCKET] release [--notify]\n"
 		   "       idleacc [-N NODE] probe [-c FILE] [--once]\n"
 		   "       idleacc --help | --version\n"
 		   "  -N NODE      the node whose idleaccd to ask (default: the only one running,"
 		   " else this host)\n"
 		   "  -s SOCKET    idleaccd's control socket (default RUN_DIR/NODE.sock)\n"
 		   "  --for DURATION  how long to hold this desktop: 90m, 2h (default 1h)\n"
+		   "  --notify     hold, release: also show the answer as a desktop notification\n"
 		   "  -c FILE      probe: the configuration (default beside slurm.conf)\n"
 		   "  --once       probe: one reading instead of one a second\n");
 }
@@ -111,27 +114,51 @@ static void socket_path(const char *node, char *out, size_t len)
 	snprintf(out, len, "%s/%s.sock", run_dir, host);
 }
 
-static int call(const char *sock, const char *req)
+/*
+ * Asks idleaccd [req] and prints its answer on stdout, or the error or refusal on stderr
+ * after "idleacc: ". [msg] gets the first line printed, without that prefix. Returns the
+ * exit code: 0, or 1 on an error or refusal.
+ */
+static int call(const char *sock, const char *req, char *msg, size_t msglen)
 {
 	char err[PATH_MAX + 128], *resp = NULL;
+	int rc = 1;
 
 	if (agent_proto_call(sock, req, &resp, err, sizeof(err)) < 0) {
 		if (errno == ENOENT || errno == ECONNREFUSED)
-			fprintf(stderr, "idleacc: %s (is idleaccd running?)\n", err);
+			snprintf(msg, msglen, "%s (is idleaccd running?)", err);
 		else
-			fprintf(stderr, "idleacc: %s\n", err);
+			snprintf(msg, msglen, "%s", err);
+		fprintf(stderr, "idleacc: %s\n", msg);
 		return 1;
 	}
+	snprintf(msg, msglen, "%.*s", (int)strcspn(resp, "\n"), resp);
 	if (!strncmp(resp, "error:", 6) || !strncmp(resp, "refused:", 8)) {
 		fprintf(stderr, "idleacc: %s\n", resp);
-		free(resp);
-		return 1;
+	} else {
+		fputs(resp, stdout);
+		if (resp[0] && resp[strlen(resp) - 1] != '\n')
+			fputc('\n', stdout);
+		rc = 0;
 	}
-	fputs(resp, stdout);
-	if (resp[0] && resp[strlen(resp) - 1] != '\n')
-		fputc('\n', stdout);
 	free(resp);
-	return 0;
+	return rc;
+}
+
+/* Shows the outcome [msg] of hold or release ([cmd]) as a desktop notification too. A
+ * failed notification is reported, and leaves the exit code [rc] as it is. */
+static void notify(const char *cmd, int rc, const char *msg)
+{
+	const char *summary;
+	char err[512];
+
+	if (!strcmp(cmd, "hold"))
+		summary = rc ? "This PC could not be kept for you" : "This PC is kept for you";
+	else
+		summary = rc ? "The hold on this PC could not be released"
+			     : "The hold on this PC is released";
+	if (agent_notify(summary, msg, rc != 0, err, sizeof(err)) < 0)
+		fprintf(stderr, "idleacc: no desktop notification: %s\n", err);
 }
 
 static volatile sig_atomic_t stop;
@@ -213,13 +240,14 @@ int main(int argc, char **argv)
 	static const struct option sub[] = {
 	    {"for", required_argument, NULL, 'f'},
 	    {"once", no_argument, NULL, 'o'},
+	    {"notify", no_argument, NULL, 'n'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *node = NULL, *sock = NULL, *conf = NULL, *cmd;
-	char path[PATH_MAX], req[64];
+	char path[PATH_MAX], req[64], msg[AGENT_RESP_MAX + 1];
 	int64_t hold = DEFAULT_HOLD;
-	bool once = false;
-	int c;
+	bool once = false, notify_too = false;
+	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "+N:s:", top, NULL)) != -1) {
 		switch (c) {
@@ -262,6 +290,12 @@ int main(int argc, char **argv)
 				return bad_usage("--once belongs to probe, not %s", cmd);
 			once = true;
 			break;
+		case 'n':
+			if (strcmp(cmd, "hold") && strcmp(cmd, "release"))
+				return bad_usage("--notify belongs to hold and release, not %s",
+						 cmd);
+			notify_too = true;
+			break;
 		case 'c':
 			if (strcmp(cmd, "probe"))
 				return bad_usage("-c belongs to probe, not %s", cmd);
@@ -285,5 +319,8 @@ int main(int argc, char **argv)
 		snprintf(req, sizeof(req), "hold %lld", (long long)hold);
 	else
 		snprintf(req, sizeof(req), "%s", cmd);
-	return call(path, req);
+	rc = call(path, req, msg, sizeof(msg));
+	if (notify_too)
+		notify(cmd, rc, msg);
+	return rc;
 }

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "console.h"
 #include "control.h"
 #include "log.h"
 #include "plan.h"
@@ -283,8 +284,9 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 		return strdup(resp);
 	}
 	if (!strcmp(line, "hold") || !strcmp(line, "release")) {
+		char why[256];
 		bool console =
-		    uid == 0 || agent_console_user(idle_config_sources(d->cfg)->utmp_file, uid);
+		    agent_console_user(idle_config_sources(d->cfg), NULL, uid, why, sizeof(why));
 		int64_t secs;
 
 		if (!strcmp(line, "release")) {
@@ -299,8 +301,8 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 			agent_hold(&d->st, (uint32_t)uid, user, console, secs, d->aconf.max_hold,
 				   now, resp, sizeof(resp));
 		}
-		agent_log(LOG_INFO, "request \"%s%s%s\" from %s: %s", line, arg1 ? " " : "",
-			  arg1 ? arg1 : "", user, resp);
+		agent_log(LOG_INFO, "request \"%s%s%s\" from %s: %s (console: %s)", line,
+			  arg1 ? " " : "", arg1 ? arg1 : "", user, resp, why);
 		return strdup(resp);
 	}
 	for (n = 0; line[n]; n++)

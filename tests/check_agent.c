@@ -6,8 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +15,6 @@
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
-#include <utmp.h>
 
 #include "control.h"
 #include "plan.h"
@@ -951,37 +948,6 @@ START_TEST(test_control_server)
 }
 END_TEST
 
-START_TEST(test_console_user)
-{
-	char dir[] = "/tmp/check_agent.XXXXXX", path[256];
-	struct utmp u[3];
-	struct passwd *nobody = getpwnam("nobody");
-	int fd;
-
-	ck_assert_ptr_nonnull(nobody);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/utmp", dir);
-	memset(u, 0, sizeof(u));
-	u[0].ut_type = USER_PROCESS; /* root on the console */
-	strcpy(u[0].ut_user, "root");
-	strcpy(u[0].ut_line, "tty1");
-	u[1].ut_type = USER_PROCESS; /* nobody over ssh: not the console */
-	strcpy(u[1].ut_user, "nobody");
-	strcpy(u[1].ut_line, "pts/0");
-	strcpy(u[1].ut_host, "10.0.0.9");
-	u[2].ut_type = DEAD_PROCESS;
-	strcpy(u[2].ut_user, "nobody");
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	ck_assert_int_eq(write(fd, u, sizeof(u)), (ssize_t)sizeof(u));
-	close(fd);
-	ck_assert(agent_console_user(path, 0));
-	ck_assert(!agent_console_user(path, nobody->pw_uid));
-	ck_assert(!agent_console_user("/nonexistent/utmp", 0));
-	unlink(path);
-	rmdir(dir);
-}
-END_TEST
-
 /* ------------------------------------------------------------- the plugin's requests */
 
 /* One request from uid [uid] ("admit 5"), answered into a static buffer. */
@@ -1361,7 +1327,6 @@ static Suite *make_suite(void)
 	tc = tcase_create("control socket");
 	tcase_add_test(tc, test_proto_framing);
 	tcase_add_test(tc, test_control_server);
-	tcase_add_test(tc, test_console_user);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("plugin requests");
 	tcase_add_test(tc, test_admit_yes_and_no);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fake_logind.c - a stand-in org.freedesktop.login1 for the logind source's tests: serves
- * Manager.ListSessions and the Session objects' properties from a text file.
+ * fake_logind.c - a stand-in org.freedesktop.login1 for the tests of the logind source and of
+ * idleaccd's console rule: serves Manager.ListSessions, the Session objects' properties and
+ * the Seat objects' ActiveSession from a text file.
  *
  * Usage: fake_logind [-a ADDRESS] FILE
  * Connects to ADDRESS (default $DBUS_SYSTEM_BUS_ADDRESS), takes the name
@@ -15,6 +16,10 @@
  *   ID key=value ...     a session; keys and defaults: uid=1000 user=user seat= remote=0
  *                        class=user type=tty idle=0 idle_since_us=0 locked=0 active=1
  *                        gone=0 (gone=1: listed, but its object is gone, as after a logout)
+ *
+ * As in real logind, seat0 always exists, and so does every seat a session names; a seat's
+ * ActiveSession is its first session with active=1 (("", "/") when it has none), and a
+ * session's User is (uid, /org/freedesktop/login1/user/_UID).
  */
 #include "config.h"
 
@@ -29,6 +34,7 @@
 
 #define FAKE_MAX_SESSIONS 512
 #define SESSION_PREFIX	  "/org/freedesktop/login1/session"
+#define SEAT_PREFIX	  "/org/freedesktop/login1/seat"
 
 struct fake_session {
 	char id[64];		/* session id */
@@ -230,7 +236,7 @@ static int get_property(sd_bus *bus, const char *path, const char *interface, co
 			sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
 	const struct fake_session *s = userdata;
-	char seat_path[256];
+	char seat_path[256], user_path[64];
 
 	(void)bus, (void)path, (void)interface, (void)error;
 	if (!strcmp(property, "Id"))
@@ -251,13 +257,74 @@ static int get_property(sd_bus *bus, const char *path, const char *interface, co
 		return sd_bus_message_append(reply, "s", s->type);
 	if (!strcmp(property, "Active"))
 		return sd_bus_message_append(reply, "b", s->active);
+	if (!strcmp(property, "User")) {
+		snprintf(user_path, sizeof(user_path), "/org/freedesktop/login1/user/_%u",
+			 (unsigned)s->uid);
+		return sd_bus_message_append(reply, "(uo)", s->uid, user_path);
+	}
 	if (!strcmp(property, "Seat")) {
 		/* logind's own convention: no seat is ("", "/"). */
-		snprintf(seat_path, sizeof(seat_path), "%s%s",
-			 s->seat[0] ? "/org/freedesktop/login1/seat/" : "/", s->seat);
+		snprintf(seat_path, sizeof(seat_path), "%s%s", s->seat[0] ? SEAT_PREFIX "/" : "/",
+			 s->seat);
 		return sd_bus_message_append(reply, "(so)", s->seat, seat_path);
 	}
 	return -ENOENT;
+}
+
+/* The seat being read: find_seat() sets it for the property calls that follow. */
+static char seat_found[64];
+
+/* Resolves a seat object path: seat0, or a seat some session names. */
+static int find_seat(sd_bus *bus, const char *path, const char *interface, void *userdata,
+		     void **found, sd_bus_error *error)
+{
+	char why[512], *id = NULL;
+	int i, known;
+
+	(void)bus, (void)interface, (void)userdata, (void)error;
+	if (sd_bus_path_decode(path, SEAT_PREFIX, &id) <= 0)
+		return 0;
+	if (load(why, sizeof(why)) < 0) {
+		free(id);
+		return 0;
+	}
+	known = !strcmp(id, "seat0");
+	for (i = 0; !known && i < fake.nsessions; i++)
+		known = !strcmp(fake.sessions[i].seat, id);
+	if (known) {
+		snprintf(seat_found, sizeof(seat_found), "%s", id);
+		*found = seat_found;
+	}
+	free(id);
+	return known;
+}
+
+static int get_seat_property(sd_bus *bus, const char *path, const char *interface,
+			     const char *property, sd_bus_message *reply, void *userdata,
+			     sd_bus_error *error)
+{
+	const char *seat = userdata;
+	char *session_path = NULL;
+	int i, r;
+
+	(void)bus, (void)path, (void)interface, (void)error;
+	if (!strcmp(property, "Id"))
+		return sd_bus_message_append(reply, "s", seat);
+	if (strcmp(property, "ActiveSession"))
+		return -ENOENT;
+	for (i = 0; i < fake.nsessions; i++) {
+		const struct fake_session *s = &fake.sessions[i];
+
+		if (strcmp(s->seat, seat) || !s->active || s->gone)
+			continue;
+		r = sd_bus_path_encode(SESSION_PREFIX, s->id, &session_path);
+		if (r < 0)
+			return r;
+		r = sd_bus_message_append(reply, "(so)", s->id, session_path);
+		free(session_path);
+		return r;
+	}
+	return sd_bus_message_append(reply, "(so)", "", "/");
 }
 
 /* Manager calls. A plain object callback rather than a vtable: sd-bus would refuse to send a
@@ -273,6 +340,7 @@ static const sd_bus_vtable session_vtable[] = {
     SD_BUS_VTABLE_START(0),
     SD_BUS_PROPERTY("Id", "s", get_property, 0, 0),
     SD_BUS_PROPERTY("Name", "s", get_property, 0, 0),
+    SD_BUS_PROPERTY("User", "(uo)", get_property, 0, 0),
     SD_BUS_PROPERTY("Seat", "(so)", get_property, 0, 0),
     SD_BUS_PROPERTY("Remote", "b", get_property, 0, 0),
     SD_BUS_PROPERTY("Class", "s", get_property, 0, 0),
@@ -281,6 +349,13 @@ static const sd_bus_vtable session_vtable[] = {
     SD_BUS_PROPERTY("IdleHint", "b", get_property, 0, 0),
     SD_BUS_PROPERTY("IdleSinceHint", "t", get_property, 0, 0),
     SD_BUS_PROPERTY("LockedHint", "b", get_property, 0, 0),
+    SD_BUS_VTABLE_END,
+};
+
+static const sd_bus_vtable seat_vtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_PROPERTY("Id", "s", get_seat_property, 0, 0),
+    SD_BUS_PROPERTY("ActiveSession", "(so)", get_seat_property, 0, 0),
     SD_BUS_VTABLE_END,
 };
 
@@ -320,6 +395,10 @@ int main(int argc, char **argv)
 		r = sd_bus_add_fallback_vtable(bus, NULL, SESSION_PREFIX,
 					       "org.freedesktop.login1.Session", session_vtable,
 					       find_session, NULL);
+	if (r >= 0)
+		r = sd_bus_add_fallback_vtable(bus, NULL, SEAT_PREFIX,
+					       "org.freedesktop.login1.Seat", seat_vtable,
+					       find_seat, NULL);
 	if (r >= 0)
 		r = sd_bus_request_name(bus, "org.freedesktop.login1", 0);
 	if (r < 0) {

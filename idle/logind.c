@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/* logind.c - libidle's client of systemd-logind: the bus address, calls, and properties. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "idle_int.h"
+#include "logind.h"
+
+/* The system bus socket, placed under the root prefix when there is one. */
+#define SYSTEM_BUS_SOCKET "/run/dbus/system_bus_socket"
+
+/*
+ * Writes "unix:path=ROOT/run/dbus/system_bus_socket" with the D-Bus escaping of values: bytes
+ * outside [-0-9A-Za-z_/.\*] become %XX. Returns 0, or -1 if it does not fit.
+ */
+static int system_bus_address(char *buf, size_t len, const char *root)
+{
+	static const char hex[] = "0123456789abcdef";
+	char path[PATH_MAX];
+	size_t off;
+	const char *p;
+
+	if (!idle_path(path, sizeof(path), root, SYSTEM_BUS_SOCKET))
+		return -1;
+	off = (size_t)snprintf(buf, len, "unix:path=");
+	for (p = path; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		bool plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			     (c >= 'A' && c <= 'Z') || strchr("-_/.\\*", c);
+
+		if (off + (plain ? 1 : 3) >= len)
+			return -1;
+		if (plain) {
+			buf[off++] = (char)c;
+		} else {
+			buf[off++] = '%';
+			buf[off++] = hex[c >> 4];
+			buf[off++] = hex[c & 15];
+		}
+	}
+	buf[off] = '\0';
+	return 0;
+}
+
+void idle_logind_address(char *buf, size_t len, const char *configured, const char *root)
+{
+	if (configured && *configured)
+		idle_strlcpyf(buf, len, "%s", configured);
+	else if (!root || !*root)
+		idle_strlcpyf(buf, len, "%s", "");
+	else if (system_bus_address(buf, len, root) < 0)
+		idle_strlcpyf(buf, len, "unix:path=/nonexistent");
+}
+
+int idle_logind_connect(const char *address, sd_bus **bus)
+{
+	sd_bus *b = NULL;
+	int r;
+
+	*bus = NULL;
+	if (!address[0])
+		return sd_bus_open_system(bus);
+	r = sd_bus_new(&b);
+	if (r < 0)
+		return r;
+	r = sd_bus_set_address(b, address);
+	if (r >= 0)
+		r = sd_bus_set_bus_client(b, 1);
+	if (r >= 0)
+		r = sd_bus_start(b);
+	if (r < 0) {
+		sd_bus_unref(b);
+		return r;
+	}
+	*bus = b;
+	return 0;
+}
+
+void idle_logind_disconnect(sd_bus **bus)
+{
+	if (*bus) {
+		sd_bus_close(*bus);
+		sd_bus_unref(*bus);
+		*bus = NULL;
+	}
+}
+
+int idle_logind_call(sd_bus *bus, const char *path, const char *iface, const char *method,
+		     const char *arg, sd_bus_error *error, sd_bus_message **reply)
+{
+	sd_bus_message *m = NULL;
+	int r;
+
+	r = sd_bus_message_new_method_call(bus, &m, IDLE_LOGIND_NAME, path, iface, method);
+	if (r >= 0 && arg)
+		r = sd_bus_message_append(m, "s", arg);
+	if (r >= 0)
+		r = sd_bus_call(bus, m, IDLE_LOGIND_CALL_TIMEOUT_USEC, error, reply);
+	sd_bus_message_unref(m);
+	return r;
+}
+
+bool idle_logind_absent(const sd_bus_error *error)
+{
+	return sd_bus_error_has_name(error, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
+	       sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER);
+}
+
+bool idle_logind_gone(const sd_bus_error *error)
+{
+	return sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
+	       sd_bus_error_has_name(error, IDLE_LOGIND_NAME ".NoSuchSession");
+}
+
+bool idle_logind_lost(int r)
+{
+	return r == -ECONNRESET || r == -ENOTCONN || r == -EPIPE || r == -ESHUTDOWN;
+}
+
+const char *idle_logind_error(const sd_bus_error *error, int r)
+{
+	if (error->message && *error->message)
+		return error->message;
+	if (error->name && *error->name)
+		return error->name;
+	return strerror(-r);
+}
+
+/* Reads one property value (the "v" of an "{sv}") we care about into [s]. */
+static int read_property(sd_bus_message *reply, const char *name, struct idle_logind_session *s)
+{
+	const char *str, *opath;
+	int r;
+
+	if (!strcmp(name, "IdleHint")) {
+		r = sd_bus_message_read(reply, "v", "b", &s->idle);
+		s->seen |= IDLE_LOGIND_SEEN_IDLE;
+	} else if (!strcmp(name, "IdleSinceHint")) {
+		r = sd_bus_message_read(reply, "v", "t", &s->idle_since_us);
+		s->seen |= IDLE_LOGIND_SEEN_IDLE_SINCE;
+	} else if (!strcmp(name, "LockedHint")) {
+		r = sd_bus_message_read(reply, "v", "b", &s->locked);
+	} else if (!strcmp(name, "Remote")) {
+		r = sd_bus_message_read(reply, "v", "b", &s->remote);
+		s->seen |= IDLE_LOGIND_SEEN_REMOTE;
+	} else if (!strcmp(name, "Active")) {
+		r = sd_bus_message_read(reply, "v", "b", &s->active);
+		s->seen |= IDLE_LOGIND_SEEN_ACTIVE;
+	} else if (!strcmp(name, "User")) {
+		r = sd_bus_message_read(reply, "v", "(uo)", &s->uid, &opath);
+		s->seen |= IDLE_LOGIND_SEEN_USER;
+	} else if (!strcmp(name, "Seat")) {
+		r = sd_bus_message_read(reply, "v", "(so)", &str, &opath);
+		if (r >= 0)
+			idle_strlcpyf(s->seat, sizeof(s->seat), "%s", str);
+		s->seen |= IDLE_LOGIND_SEEN_SEAT;
+	} else if (!strcmp(name, "Class") || !strcmp(name, "Type")) {
+		bool class = name[0] == 'C';
+
+		r = sd_bus_message_read(reply, "v", "s", &str);
+		if (r >= 0 && class)
+			idle_strlcpyf(s->class, sizeof(s->class), "%s", str);
+		else if (r >= 0)
+			idle_strlcpyf(s->type, sizeof(s->type), "%s", str);
+		s->seen |= class ? IDLE_LOGIND_SEEN_CLASS : IDLE_LOGIND_SEEN_TYPE;
+	} else {
+		r = sd_bus_message_skip(reply, "v");
+	}
+	return r;
+}
+
+int idle_logind_parse_session(sd_bus_message *reply, struct idle_logind_session *s)
+{
+	const char *name;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+		r = sd_bus_message_read(reply, "s", &name);
+		if (r >= 0)
+			r = read_property(reply, name, s);
+		if (r >= 0)
+			r = sd_bus_message_exit_container(reply);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(reply);
+}
+
+int idle_logind_parse_seat(sd_bus_message *reply, char *id, size_t idlen, char *path,
+			   size_t pathlen)
+{
+	const char *name, *sid, *spath;
+	int r, found = 0;
+
+	id[0] = path[0] = '\0';
+	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+		r = sd_bus_message_read(reply, "s", &name);
+		if (r >= 0 && !strcmp(name, "ActiveSession")) {
+			r = sd_bus_message_read(reply, "v", "(so)", &sid, &spath);
+			if (r >= 0) {
+				idle_strlcpyf(id, idlen, "%s", sid);
+				idle_strlcpyf(path, pathlen, "%s", spath);
+				found = 1;
+			}
+		} else if (r >= 0) {
+			r = sd_bus_message_skip(reply, "v");
+		}
+		if (r >= 0)
+			r = sd_bus_message_exit_container(reply);
+		if (r < 0)
+			return r;
+	}
+	if (r >= 0)
+		r = sd_bus_message_exit_container(reply);
+	return r < 0 ? r : found;
+}
+
+bool idle_logind_user_class(const char *class)
+{
+	return !strcmp(class, "user") || !strncmp(class, "user-", 5);
+}
