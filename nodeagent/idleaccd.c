@@ -30,6 +30,7 @@
 
 #include "clock.h"
 #include "control.h"
+#include "cycle.h"
 #include "log.h"
 #include "plan.h"
 #include "plugreq.h"
@@ -142,32 +143,36 @@ static void sample(struct daemon *d)
 		d->next_sample_ms = v.next_change_ms;
 }
 
+static int push_action(void *arg, const struct agent_action *a)
+{
+	struct daemon *d = arg;
+
+	if (agent_worker_push(d->w, a) < 0) {
+		agent_log(LOG_ERR, "out of memory queueing %s", agent_act_name(a->kind));
+		return -1;
+	}
+	return 0;
+}
+
+static void issued(void *arg, const struct agent_action *a)
+{
+	struct daemon *d = arg;
+
+	if (a->kind == AGENT_ACT_STAND_ASIDE || a->kind == AGENT_ACT_KEEP)
+		return;
+	if (a->job)
+		agent_log(LOG_DEBUG, "queued %s job %" PRIu32, agent_act_name(a->kind), a->job);
+	else
+		agent_log(LOG_DEBUG, "queued %s %s", agent_act_name(a->kind), d->node);
+}
+
 /* Decide, hand the calls to the worker, log, persist. */
 static void cycle(struct daemon *d)
 {
-	struct agent_action acts[64];
-	int64_t now = idle_now_ms();
+	const struct agent_cycle_ops ops = {.push = push_action, .issued = issued, .arg = d};
 	char err[AGENT_ERR_LEN];
-	int i, n;
 
-	n = agent_plan(&d->st, &d->params, now, acts, 64);
-	for (i = 0; i < n; i++) {
-		if (acts[i].kind == AGENT_ACT_STAND_ASIDE || acts[i].kind == AGENT_ACT_KEEP) {
-			agent_issue(&d->st, &acts[i], now);
-			continue;
-		}
-		if (agent_worker_push(d->w, &acts[i]) < 0) {
-			agent_log(LOG_ERR, "out of memory queueing %s",
-				  agent_act_name(acts[i].kind));
-			break;
-		}
-		agent_issue(&d->st, &acts[i], now);
-		if (acts[i].job)
-			agent_log(LOG_DEBUG, "queued %s job %" PRIu32, agent_act_name(acts[i].kind),
-				  acts[i].job);
-		else
-			agent_log(LOG_DEBUG, "queued %s %s", agent_act_name(acts[i].kind), d->node);
-	}
+	agent_cycle(&d->st, &d->params, agent_clock(&d->st, clock_mono_ms(), idle_now_ms()), &ops);
 	log_events(d);
 	if (d->st.dirty) {
 		if (agent_state_save(&d->st, d->state_path, err, sizeof(err)) < 0)
