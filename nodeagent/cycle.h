@@ -28,10 +28,11 @@ struct agent_cycle_ops {
 };
 
 /*
- * Plans what is due at [now_ms] and issues it: the actions without a call (stand aside, keep)
- * at once, the others once [ops->push] queued them. Returns how many were issued, or -1 if a
- * push failed: that action and the ones after it were not issued, so they are still due and
- * the next cycle plans them again.
+ * Plans what is due at [now_ms] and issues all of it, however many actions that is: the
+ * actions without a call (stand aside, keep) at once, the others once [ops->push] queued them.
+ * Returns how many were issued, or -1 if some could not be: a push failed, or more was due
+ * than a cycle ever needs (a planner bug, noted as an event). What was not issued is still
+ * due: the caller runs another cycle soon.
  */
 int agent_cycle(struct agent_state *st, const struct agent_params *p, int64_t now_ms,
 		const struct agent_cycle_ops *ops);

@@ -62,7 +62,8 @@ struct daemon {
 	int64_t next_sample_ms; /* wall clock of the next sample */
 
 	struct agent_state st;
-	unsigned logged; /* events of [st] already logged */
+	unsigned logged;	/* events of [st] already logged */
+	int64_t cycle_retry_ms; /* a cycle could not issue everything: run one then; 0 if not */
 	struct agent_worker *w;
 	struct agent_ctl ctl;
 	int sfd;     /* signalfd: SIGHUP, SIGTERM, SIGINT */
@@ -117,8 +118,14 @@ static void log_events(struct daemon *d)
 {
 	unsigned i = d->logged;
 
-	if (d->st.nevents - i > AGENT_MAX_EVENTS)
+	if (d->st.nevents - i > AGENT_MAX_EVENTS) {
+		/* Logged after every action and result, so this takes a burst of notes in one. */
+		agent_log(LOG_WARNING,
+			  "%u events noted at once were not logged (only the last %d"
+			  " are kept)",
+			  d->st.nevents - i - AGENT_MAX_EVENTS, AGENT_MAX_EVENTS);
 		i = d->st.nevents - AGENT_MAX_EVENTS;
+	}
 	for (; i < d->st.nevents; i++) {
 		const struct agent_event *e = &d->st.events[i % AGENT_MAX_EVENTS];
 
@@ -148,7 +155,8 @@ static int push_action(void *arg, const struct agent_action *a)
 	struct daemon *d = arg;
 
 	if (agent_worker_push(d->w, a) < 0) {
-		agent_log(LOG_ERR, "out of memory queueing %s", agent_act_name(a->kind));
+		agent_log(LOG_ERR, "out of memory queueing %s: retrying in %ds",
+			  agent_act_name(a->kind), AGENT_BACKOFF_MIN_MS / 1000);
 		return -1;
 	}
 	return 0;
@@ -158,6 +166,7 @@ static void issued(void *arg, const struct agent_action *a)
 {
 	struct daemon *d = arg;
 
+	log_events(d); /* a cycle may issue hundreds of actions: more notes than the ring keeps */
 	if (a->kind == AGENT_ACT_STAND_ASIDE || a->kind == AGENT_ACT_KEEP)
 		return;
 	if (a->job)
@@ -170,9 +179,12 @@ static void issued(void *arg, const struct agent_action *a)
 static void cycle(struct daemon *d)
 {
 	const struct agent_cycle_ops ops = {.push = push_action, .issued = issued, .arg = d};
+	int64_t now = agent_clock(&d->st, clock_mono_ms(), idle_now_ms());
 	char err[AGENT_ERR_LEN];
 
-	agent_cycle(&d->st, &d->params, agent_clock(&d->st, clock_mono_ms(), idle_now_ms()), &ops);
+	/* What a cycle could not issue is still due: retried soon, not at the next event. */
+	d->cycle_retry_ms =
+	    agent_cycle(&d->st, &d->params, now, &ops) < 0 ? now + AGENT_BACKOFF_MIN_MS : 0;
 	log_events(d);
 	if (d->st.dirty) {
 		if (agent_state_save(&d->st, d->state_path, err, sizeof(err)) < 0)
@@ -189,6 +201,7 @@ static void apply_results(struct daemon *d)
 	while (agent_worker_pop(d->w, &r)) {
 		agent_apply(&d->st, &d->params, &r, idle_now_ms());
 		free(r.jobs);
+		log_events(d); /* hundreds of results may wait: more notes than the ring keeps */
 	}
 	/* libslurm's message buffers are freed by now: give their pages back (a few times an
 	 * hour; the heap is small, so this costs microseconds). */
@@ -465,6 +478,8 @@ static int timeout_ms(struct daemon *d)
 	dl = agent_deadline(&d->st, &d->params, now);
 	if (dl && dl - now < t)
 		t = dl - now;
+	if (d->cycle_retry_ms && d->cycle_retry_ms - now < t)
+		t = d->cycle_retry_ms - now;
 	mono = agent_ctl_deadline(&d->ctl);
 	if (mono && mono - clock_mono_ms() < t)
 		t = mono - clock_mono_ms();

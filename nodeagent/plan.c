@@ -435,7 +435,8 @@ static void merge_jobs(struct agent_state *st, const struct agent_job *jobs, siz
 		       int64_t now_ms)
 {
 	bool listed[AGENT_MAX_JOBS] = {false};
-	size_t i, k;
+	size_t i, k, untracked = 0;
+	uint32_t first_untracked = 0;
 
 	for (i = 0; i < njobs; i++) {
 		const struct agent_job *sj = &jobs[i];
@@ -446,9 +447,8 @@ static void merge_jobs(struct agent_state *st, const struct agent_job *jobs, siz
 		t = agent_job_find(st, sj->id);
 		if (!t) {
 			if (st->njobs >= AGENT_MAX_JOBS) {
-				agent_note(st, now_ms, LOG_ERR, false,
-					   "too many jobs on the node: job %" PRIu32 " not tracked",
-					   sj->id);
+				if (!untracked++)
+					first_untracked = sj->id;
 				continue;
 			}
 			t = &st->jobs[st->njobs++];
@@ -496,6 +496,15 @@ static void merge_jobs(struct agent_state *st, const struct agent_job *jobs, siz
 	}
 	st->njobs = k;
 	st->jobs_stale = false;
+	if (untracked) {
+		/* Jobs we cannot track would run on beside the owner: list again until they fit. */
+		agent_note(st, now_ms, LOG_ERR, false,
+			   "too many jobs on the node: %zu not tracked (job %" PRIu32
+			   " first), at most %d are; listing the jobs again in %ds",
+			   untracked, first_untracked, AGENT_MAX_JOBS, AGENT_RETRY_MS / 1000);
+		st->jobs_stale = true;
+		st->jobs_retry_ms = now_ms + AGENT_RETRY_MS;
+	}
 }
 
 static int64_t backoff_next(int64_t cur)

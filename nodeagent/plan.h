@@ -203,7 +203,10 @@ bool agent_hold_active(const struct agent_state *st, int64_t now_ms);
 /* Takes a new verdict: tracks since when jobs must stop; ends an expired hold. */
 void agent_observe(struct agent_state *st, const struct idle_verdict *v, int64_t now_ms);
 
-/* The actions due now, at most [max]; returns how many. Pure. */
+/*
+ * The actions due now, at most [max]; returns how many. Pure. When it returns [max], more may
+ * be due: issue those and plan again for the rest (agent_cycle() does).
+ */
 int agent_plan(const struct agent_state *st, const struct agent_params *p, int64_t now_ms,
 	       struct agent_action *acts, int max);
 

@@ -20,6 +20,7 @@
 #include <utmp.h>
 
 #include "control.h"
+#include "cycle.h"
 #include "plan.h"
 #include "plugreq.h"
 #include "proto.h"
@@ -397,6 +398,71 @@ START_TEST(test_suspend_then_resume)
 	ck_assert_int_eq(agent_job_find(&st, 41)->fate, AGENT_JOB_SEEN);
 	ck_assert_int_eq(agent_job_find(&st, 41)->resumed_ms, T0 + 121 * S);
 	ck_assert_int_eq(step(&st, &p, T0 + 122 * S, a), 0);
+}
+END_TEST
+
+/* What a test's cycle handed to the "worker": every action, in order. */
+static struct agent_action pushed[2 * AGENT_MAX_JOBS];
+static int npushed;
+
+static int push_record(void *arg, const struct agent_action *a)
+{
+	(void)arg;
+	ck_assert_int_lt(npushed, 2 * AGENT_MAX_JOBS);
+	pushed[npushed++] = *a;
+	return 0;
+}
+
+static const struct agent_cycle_ops record_ops = {.push = push_record};
+
+START_TEST(test_every_job_suspended)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	static struct agent_job jobs[AGENT_MAX_JOBS];
+	static bool seen[AGENT_MAX_JOBS];
+	int i, n;
+
+	for (i = 0; i < AGENT_MAX_JOBS; i++)
+		jobs[i] = job(1000 + (uint32_t)i, true, true);
+	owner_back(&p, jobs, AGENT_MAX_JOBS);
+	ck_assert_uint_eq(st.njobs, AGENT_MAX_JOBS);
+	/* One cycle: every running job gets its suspend, none is left beside the owner. */
+	npushed = 0;
+	n = agent_cycle(&st, &p, T0 + S, &record_ops);
+	ck_assert_int_eq(n, AGENT_MAX_JOBS);
+	ck_assert_int_eq(npushed, AGENT_MAX_JOBS);
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < npushed; i++) {
+		ck_assert_int_eq(pushed[i].kind, AGENT_ACT_SUSPEND);
+		ck_assert(!seen[pushed[i].job - 1000]);
+		seen[pushed[i].job - 1000] = true;
+	}
+	/* All in flight: the next cycle has nothing left to do. */
+	npushed = 0;
+	ck_assert_int_eq(agent_cycle(&st, &p, T0 + 2 * S, &record_ops), 0);
+	ck_assert_int_eq(npushed, 0);
+}
+END_TEST
+
+START_TEST(test_too_many_jobs_listed_again)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	static struct agent_job jobs[AGENT_MAX_JOBS + 2];
+	struct agent_action a[16];
+	int i, k;
+
+	for (i = 0; i < AGENT_MAX_JOBS + 2; i++)
+		jobs[i] = job(1000 + (uint32_t)i, true, true);
+	owner_back(&p, jobs, AGENT_MAX_JOBS + 2);
+	ck_assert_uint_eq(st.njobs, AGENT_MAX_JOBS);
+	ck_assert_str_eq(st.events[(st.nevents - 1) % AGENT_MAX_EVENTS].text,
+			 "too many jobs on the node: 2 not tracked (job 1256 first), at most 256"
+			 " are; listing the jobs again in 10s");
+	/* Not dropped for good: listed again after the retry, when some may have ended. */
+	k = agent_plan(&st, &p, T0 + S + AGENT_RETRY_MS - 1, a, 16);
+	ck_assert_ptr_null(find(a, k, AGENT_ACT_JOBS, 0));
+	k = agent_plan(&st, &p, T0 + S + AGENT_RETRY_MS, a, 16);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_JOBS, 0));
 }
 END_TEST
 
@@ -1275,6 +1341,8 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("jobs");
 	tcase_add_test(tc, test_suspend_then_resume);
+	tcase_add_test(tc, test_every_job_suspended);
+	tcase_add_test(tc, test_too_many_jobs_listed_again);
 	tcase_add_test(tc, test_jobs_suspended_by_others_untouched);
 	tcase_add_test(tc, test_max_suspend_requeues);
 	tcase_add_test(tc, test_requeue_refused_keeps_job);
