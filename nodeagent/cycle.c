@@ -9,9 +9,13 @@
 
 int64_t agent_clock(struct agent_state *st, int64_t mono_ms, int64_t wall_ms)
 {
-	(void)st;
-	(void)mono_ms;
-	return wall_ms;
+	st->wall_off_ms = wall_ms - mono_ms;
+	return mono_ms;
+}
+
+int64_t agent_wall_ms(const struct agent_state *st, int64_t mono_ms)
+{
+	return mono_ms ? mono_ms + st->wall_off_ms : 0;
 }
 
 /*

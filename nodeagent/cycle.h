@@ -14,9 +14,13 @@
 /*
  * Takes one reading of the two clocks ([mono_ms] from clock_mono_ms(), [wall_ms] from
  * clock_wall_ms()) and returns the time the decisions run on, the now_ms of agent_plan() and
- * the others.
+ * the others: the monotonic one. The wall clock's offset from it is kept in [st] to show our
+ * times to people and to store them (agent_wall_ms()).
  */
 int64_t agent_clock(struct agent_state *st, int64_t mono_ms, int64_t wall_ms);
+
+/* [mono_ms], one of our times, on the wall clock as it was last read; 0 (none) stays 0. */
+int64_t agent_wall_ms(const struct agent_state *st, int64_t mono_ms);
 
 /* What a cycle hands its actions to. */
 struct agent_cycle_ops {

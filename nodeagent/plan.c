@@ -32,6 +32,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "cycle.h"
 #include "plan.h"
 
 void agent_state_init(struct agent_state *st, const char *node)
@@ -60,7 +61,7 @@ void agent_note(struct agent_state *st, int64_t now_ms, int prio, bool transitio
 	struct agent_event *e = &st->events[st->nevents % AGENT_MAX_EVENTS];
 	va_list ap;
 
-	e->ms = now_ms;
+	e->ms = agent_wall_ms(st, now_ms);
 	e->prio = prio;
 	e->transition = transition;
 	va_start(ap, fmt);
@@ -841,7 +842,7 @@ int agent_hold(struct agent_state *st, uint32_t uid, const char *user, bool cons
 	st->hold_until_ms = now_ms + secs * 1000;
 	st->hold_uid = uid;
 	snprintf(st->hold_user, sizeof(st->hold_user), "%s", user);
-	hhmm(st->hold_until_ms, at, sizeof(at));
+	hhmm(agent_wall_ms(st, st->hold_until_ms), at, sizeof(at));
 	snprintf(st->hold_reason, sizeof(st->hold_reason), "%s%s until %s", AGENT_HOLD_PREFIX,
 		 st->hold_user, at);
 	if (!st->stop_since_ms)
