@@ -31,6 +31,7 @@
 #include "clock.h"
 #include "console.h"
 #include "control.h"
+#include "cycle.h"
 #include "log.h"
 #include "plan.h"
 #include "plugreq.h"
@@ -59,10 +60,12 @@ struct daemon {
 	struct idle_memo memo;	      /* the decision's memory between samples */
 	struct idle_snapshot snap;    /* the last sample */
 	bool have_snap;
-	int64_t next_sample_ms; /* wall clock of the next sample */
+	int64_t next_sample_ms; /* when the next sample is due (monotonic) */
 
 	struct agent_state st;
-	unsigned logged; /* events of [st] already logged */
+	unsigned logged;	/* events of [st] already logged */
+	int64_t cycle_retry_ms; /* a cycle could not issue everything: run one then (monotonic);
+				 * 0 if not */
 	struct agent_worker *w;
 	struct agent_ctl ctl;
 	int sfd;     /* signalfd: SIGHUP, SIGTERM, SIGINT */
@@ -117,8 +120,14 @@ static void log_events(struct daemon *d)
 {
 	unsigned i = d->logged;
 
-	if (d->st.nevents - i > AGENT_MAX_EVENTS)
+	if (d->st.nevents - i > AGENT_MAX_EVENTS) {
+		/* Logged after every action and result, so this takes a burst of notes in one. */
+		agent_log(LOG_WARNING,
+			  "%u events noted at once were not logged (only the last %d"
+			  " are kept)",
+			  d->st.nevents - i - AGENT_MAX_EVENTS, AGENT_MAX_EVENTS);
 		i = d->st.nevents - AGENT_MAX_EVENTS;
+	}
 	for (; i < d->st.nevents; i++) {
 		const struct agent_event *e = &d->st.events[i % AGENT_MAX_EVENTS];
 
@@ -127,48 +136,65 @@ static void log_events(struct daemon *d)
 	d->logged = d->st.nevents;
 }
 
+/* The agent's time now (monotonic); the wall clock's reading goes with it into the state. */
+static int64_t now_ms(struct daemon *d)
+{
+	return agent_clock(&d->st, clock_mono_ms(), clock_wall_ms());
+}
+
 static void sample(struct daemon *d)
 {
-	int64_t now = idle_now_ms();
+	int64_t wall = idle_now_ms(), now = agent_clock(&d->st, clock_mono_ms(), wall);
+	int64_t every = d->aconf.interval * 1000;
 	struct idle_verdict v;
 
-	idle_sample(d->ctx, now, &d->snap);
+	/* libidle runs on the wall clock, the stamps of its sources' own (input event times). */
+	idle_sample(d->ctx, wall, &d->snap);
 	d->have_snap = true;
-	idle_decide(&d->snap, &d->params.pol, now, &d->memo, &v);
+	idle_decide(&d->snap, &d->params.pol, wall, &d->memo, &v);
 	agent_observe(&d->st, &v, now);
-	d->next_sample_ms = now + d->aconf.interval * 1000;
+	d->next_sample_ms = now + every;
 	/* Sample again the moment time alone changes the verdict (owner turns absent, the
 	 * absence reaches idle_after): offers and resumes are on time whatever the interval. */
-	if (v.next_change_ms > now && v.next_change_ms < d->next_sample_ms)
-		d->next_sample_ms = v.next_change_ms;
+	if (v.next_change_ms > wall && v.next_change_ms - wall < every)
+		d->next_sample_ms = now + (v.next_change_ms - wall);
+}
+
+static int push_action(void *arg, const struct agent_action *a)
+{
+	struct daemon *d = arg;
+
+	if (agent_worker_push(d->w, a) < 0) {
+		agent_log(LOG_ERR, "out of memory queueing %s: retrying in %ds",
+			  agent_act_name(a->kind), AGENT_BACKOFF_MIN_MS / 1000);
+		return -1;
+	}
+	return 0;
+}
+
+static void issued(void *arg, const struct agent_action *a)
+{
+	struct daemon *d = arg;
+
+	log_events(d); /* a cycle may issue hundreds of actions: more notes than the ring keeps */
+	if (a->kind == AGENT_ACT_STAND_ASIDE || a->kind == AGENT_ACT_KEEP)
+		return;
+	if (a->job)
+		agent_log(LOG_DEBUG, "queued %s job %" PRIu32, agent_act_name(a->kind), a->job);
+	else
+		agent_log(LOG_DEBUG, "queued %s %s", agent_act_name(a->kind), d->node);
 }
 
 /* Decide, hand the calls to the worker, log, persist. */
 static void cycle(struct daemon *d)
 {
-	struct agent_action acts[64];
-	int64_t now = idle_now_ms();
+	const struct agent_cycle_ops ops = {.push = push_action, .issued = issued, .arg = d};
+	int64_t now = now_ms(d);
 	char err[AGENT_ERR_LEN];
-	int i, n;
 
-	n = agent_plan(&d->st, &d->params, now, acts, 64);
-	for (i = 0; i < n; i++) {
-		if (acts[i].kind == AGENT_ACT_STAND_ASIDE || acts[i].kind == AGENT_ACT_KEEP) {
-			agent_issue(&d->st, &acts[i], now);
-			continue;
-		}
-		if (agent_worker_push(d->w, &acts[i]) < 0) {
-			agent_log(LOG_ERR, "out of memory queueing %s",
-				  agent_act_name(acts[i].kind));
-			break;
-		}
-		agent_issue(&d->st, &acts[i], now);
-		if (acts[i].job)
-			agent_log(LOG_DEBUG, "queued %s job %" PRIu32, agent_act_name(acts[i].kind),
-				  acts[i].job);
-		else
-			agent_log(LOG_DEBUG, "queued %s %s", agent_act_name(acts[i].kind), d->node);
-	}
+	/* What a cycle could not issue is still due: retried soon, not at the next event. */
+	d->cycle_retry_ms =
+	    agent_cycle(&d->st, &d->params, now, &ops) < 0 ? now + AGENT_BACKOFF_MIN_MS : 0;
 	log_events(d);
 	if (d->st.dirty) {
 		if (agent_state_save(&d->st, d->state_path, err, sizeof(err)) < 0)
@@ -183,8 +209,9 @@ static void apply_results(struct daemon *d)
 	struct agent_result r;
 
 	while (agent_worker_pop(d->w, &r)) {
-		agent_apply(&d->st, &d->params, &r, idle_now_ms());
+		agent_apply(&d->st, &d->params, &r, now_ms(d));
 		free(r.jobs);
+		log_events(d); /* hundreds of results may wait: more notes than the ring keeps */
 	}
 	/* libslurm's message buffers are freed by now: give their pages back (a few times an
 	 * hour; the heap is small, so this costs microseconds). */
@@ -237,7 +264,7 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 	struct daemon *d = arg;
 	char line[AGENT_REQ_MAX + 1], resp[512], user[AGENT_USER_LEN], pwbuf[1024];
 	struct passwd pw, *pwr = NULL;
-	int64_t now = idle_now_ms();
+	int64_t now = now_ms(d);
 	size_t n;
 	char *arg1;
 
@@ -276,7 +303,7 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 		 */
 		if (!strcmp(line, "admit") && uid == 0)
 			sample(d);
-		agent_plugreq(&d->st, uid, line, arg1, idle_now_ms(), resp, sizeof(resp));
+		agent_plugreq(&d->st, uid, line, arg1, now_ms(d), resp, sizeof(resp));
 		agent_log(strncmp(resp, "error", 5) && strncmp(resp, "refused", 7) ? LOG_DEBUG
 										   : LOG_INFO,
 			  "request \"%s%s%.64s\" from %s: %s", line, arg1 ? " " : "",
@@ -416,7 +443,8 @@ static int setup(struct daemon *d)
 	write_pid(d);
 
 	agent_state_init(&d->st, d->node);
-	if (agent_state_load(&d->st, d->state_path, err, sizeof(err)) < 0)
+	if (agent_state_load(&d->st, d->state_path, now_ms(d), d->aconf.max_hold, err,
+			     sizeof(err)) < 0)
 		agent_log(LOG_ERR, "ignoring the state file: %s", err);
 	else if (d->st.njobs || d->st.hold_until_ms)
 		agent_log(LOG_NOTICE,
@@ -457,14 +485,17 @@ static int setup(struct daemon *d)
 
 static int timeout_ms(struct daemon *d)
 {
-	int64_t now = idle_now_ms(), t = d->next_sample_ms - now, dl, mono;
+	int64_t now = now_ms(d), t = d->next_sample_ms - now, dl;
 
+	/* Every deadline is on the monotonic clock: a step of the wall clock moves none. */
 	dl = agent_deadline(&d->st, &d->params, now);
 	if (dl && dl - now < t)
 		t = dl - now;
-	mono = agent_ctl_deadline(&d->ctl);
-	if (mono && mono - clock_mono_ms() < t)
-		t = mono - clock_mono_ms();
+	if (d->cycle_retry_ms && d->cycle_retry_ms - now < t)
+		t = d->cycle_retry_ms - now;
+	dl = agent_ctl_deadline(&d->ctl);
+	if (dl && dl - now < t)
+		t = dl - now;
 	if (t < 0)
 		t = 0;
 	return t > INT_MAX ? INT_MAX : (int)t + 1; /* +1: wake after, not just before */
@@ -529,7 +560,7 @@ static int run(struct daemon *d)
 			agent_ctl_serve(&d->ctl, pfd + ctl0, nctl);
 		else
 			agent_ctl_serve(&d->ctl, pfd, 0); /* only expires slow clients */
-		if (idle_now_ms() >= d->next_sample_ms)
+		if (clock_mono_ms() >= d->next_sample_ms)
 			sample(d);
 	}
 }

@@ -32,6 +32,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "cycle.h"
 #include "plan.h"
 
 void agent_state_init(struct agent_state *st, const char *node)
@@ -61,7 +62,7 @@ void agent_note(struct agent_state *st, int64_t now_ms, int prio, bool transitio
 	struct agent_event *e = &st->events[st->nevents % AGENT_MAX_EVENTS];
 	va_list ap;
 
-	e->ms = now_ms;
+	e->ms = agent_wall_ms(st, now_ms);
 	e->prio = prio;
 	e->transition = transition;
 	va_start(ap, fmt);
@@ -472,7 +473,8 @@ static void merge_jobs(struct agent_state *st, const struct agent_job *jobs, siz
 		       int64_t now_ms)
 {
 	bool listed[AGENT_MAX_JOBS] = {false};
-	size_t i, k;
+	size_t i, k, untracked = 0;
+	uint32_t first_untracked = 0;
 
 	for (i = 0; i < njobs; i++) {
 		const struct agent_job *sj = &jobs[i];
@@ -483,9 +485,8 @@ static void merge_jobs(struct agent_state *st, const struct agent_job *jobs, siz
 		t = agent_job_find(st, sj->id);
 		if (!t) {
 			if (st->njobs >= AGENT_MAX_JOBS) {
-				agent_note(st, now_ms, LOG_ERR, false,
-					   "too many jobs on the node: job %" PRIu32 " not tracked",
-					   sj->id);
+				if (!untracked++)
+					first_untracked = sj->id;
 				continue;
 			}
 			t = &st->jobs[st->njobs++];
@@ -533,6 +534,15 @@ static void merge_jobs(struct agent_state *st, const struct agent_job *jobs, siz
 	}
 	st->njobs = k;
 	st->jobs_stale = false;
+	if (untracked) {
+		/* Jobs we cannot track would run on beside the owner: list again until they fit. */
+		agent_note(st, now_ms, LOG_ERR, false,
+			   "too many jobs on the node: %zu not tracked (job %" PRIu32
+			   " first), at most %d are; listing the jobs again in %ds",
+			   untracked, first_untracked, AGENT_MAX_JOBS, AGENT_RETRY_MS / 1000);
+		st->jobs_stale = true;
+		st->jobs_retry_ms = now_ms + AGENT_RETRY_MS;
+	}
 }
 
 static int64_t backoff_next(int64_t cur)
@@ -873,7 +883,7 @@ int agent_hold(struct agent_state *st, uint32_t uid, const char *user, bool cons
 	st->hold_until_ms = now_ms + secs * 1000;
 	st->hold_uid = uid;
 	snprintf(st->hold_user, sizeof(st->hold_user), "%s", user);
-	hhmm(st->hold_until_ms, at, sizeof(at));
+	hhmm(agent_wall_ms(st, st->hold_until_ms), at, sizeof(at));
 	snprintf(st->hold_reason, sizeof(st->hold_reason), "%s%s until %s", AGENT_HOLD_PREFIX,
 		 st->hold_user, at);
 	if (!st->stop_since_ms)

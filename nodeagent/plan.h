@@ -10,6 +10,12 @@
  * Actions are planned from the difference between what we want and what we last saw of
  * Slurm, with a "busy" flag per object while a call is in flight: one call per transition,
  * never one per sample.
+ *
+ * Time: every now_ms and every *_ms time below is on the monotonic clock (clock_mono_ms(),
+ * through agent_clock()), so a step of the wall clock (NTP at boot, an admin's date -s) moves
+ * no deadline, backoff or grace. Wall-clock times are only what people see (event stamps,
+ * "held until 14:30") and what the state file keeps (converted there); libidle's verdict
+ * times stay its own wall-clock ones.
  */
 #ifndef AGENT_PLAN_H
 #define AGENT_PLAN_H
@@ -102,7 +108,7 @@ struct agent_tjob {
 	bool suspended;	      /* SUSPENDED when last listed */
 	bool can_requeue;     /* a batch job with the requeue flag, as far as we know */
 	enum agent_fate fate; /* what we did */
-	int64_t fate_ms;      /* when the fate was set (ms since the epoch) */
+	int64_t fate_ms;      /* when the fate was set */
 	int64_t suspended_ms; /* when we suspended it; max_suspend counts from here; 0 if not */
 	int64_t resumed_ms;   /* when we last resumed it, 0 if never (shown in the status) */
 	bool busy;	      /* a call about this job is in flight */
@@ -117,14 +123,14 @@ struct agent_tjob {
 /* A job whose launch we refused: the plugin excluded this node from it. */
 struct agent_refused {
 	uint32_t id;
-	int64_t ms;	  /* when we refused it (ms since the epoch) */
+	int64_t ms;	  /* when we refused it */
 	bool busy;	  /* lifting its exclusion is in flight */
 	int64_t retry_ms; /* after a failed lift: not before this */
 };
 
 /* One line of the agent's history: every action, result and change of mind. */
 struct agent_event {
-	int64_t ms;		    /* when */
+	int64_t ms;		    /* when, on the wall clock (ms since the epoch) */
 	int prio;		    /* syslog priority (LOG_ERR .. LOG_DEBUG) */
 	bool transition;	    /* a change of node or job state (shown in the status) */
 	char text[AGENT_EVENT_LEN]; /* "drain d1: IDLEACC: console input 4s ago < 15m" */
@@ -139,6 +145,9 @@ struct agent_params {
 /* Everything the agent knows and has done. Owned by the main thread. */
 struct agent_state {
 	char name[AGENT_NODE_LEN]; /* our Slurm node's name */
+	int64_t wall_off_ms;	   /* the wall clock minus the monotonic one at the last reading
+				    * (agent_clock()): our times as people's, for display and the
+				    * state file */
 
 	bool have_verdict;	     /* a sample was decided */
 	struct idle_verdict verdict; /* the last verdict */
@@ -220,7 +229,10 @@ bool agent_hold_active(const struct agent_state *st, int64_t now_ms);
 /* Takes a new verdict: tracks since when jobs must stop; ends an expired hold. */
 void agent_observe(struct agent_state *st, const struct idle_verdict *v, int64_t now_ms);
 
-/* The actions due now, at most [max]; returns how many. Pure. */
+/*
+ * The actions due now, at most [max]; returns how many. Pure. When it returns [max], more may
+ * be due: issue those and plan again for the rest (agent_cycle() does).
+ */
 int agent_plan(const struct agent_state *st, const struct agent_params *p, int64_t now_ms,
 	       struct agent_action *acts, int max);
 

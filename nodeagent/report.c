@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cycle.h"
 #include "report.h"
 
 void agent_buf_init(struct agent_buf *b, char *mem, size_t cap)
@@ -42,6 +43,7 @@ static char *ago(int64_t now_ms, int64_t then_ms, char *buf, size_t len)
 				    buf, len);
 }
 
+/* [ms] on the wall clock as HH:MM:SS, or "-" for 0 (none). */
 static char *clock_time(int64_t ms, char *buf, size_t len)
 {
 	time_t t = (time_t)(ms / 1000);
@@ -50,6 +52,12 @@ static char *clock_time(int64_t ms, char *buf, size_t len)
 	if (!ms || !localtime_r(&t, &tm) || !strftime(buf, len, "%H:%M:%S", &tm))
 		snprintf(buf, len, "-");
 	return buf;
+}
+
+/* One of the agent's monotonic times, shown on the wall clock as it now is. */
+static char *agent_time(const struct agent_state *st, int64_t ms, char *buf, size_t len)
+{
+	return clock_time(agent_wall_ms(st, ms), buf, len);
 }
 
 char *agent_source_line(const struct idle_snapshot *s, enum idle_source_id id, int64_t now_ms,
@@ -163,8 +171,8 @@ void agent_report_sample(struct agent_buf *b, const struct idle_snapshot *s,
 	report_verdict(b, v);
 }
 
-static void report_job(struct agent_buf *b, const struct agent_tjob *j,
-		       const struct agent_params *p)
+static void report_job(struct agent_buf *b, const struct agent_state *st,
+		       const struct agent_tjob *j, const struct agent_params *p)
 {
 	char t1[16], t2[16];
 	int64_t grace;
@@ -175,35 +183,35 @@ static void report_job(struct agent_buf *b, const struct agent_tjob *j,
 	case AGENT_JOB_SEEN:
 		if (j->resumed_ms)
 			agent_buf_add(b, ": resumed by idleaccd at %s",
-				      clock_time(j->resumed_ms, t1, sizeof(t1)));
+				      agent_time(st, j->resumed_ms, t1, sizeof(t1)));
 		break;
 	case AGENT_JOB_SUSPENDED:
 		agent_buf_add(
 		    b, ": suspended by idleaccd at %s; requeued at %s if still suspended",
-		    clock_time(j->suspended_ms, t1, sizeof(t1)),
-		    clock_time(j->suspended_ms + p->pol.max_suspend * 1000, t2, sizeof(t2)));
+		    agent_time(st, j->suspended_ms, t1, sizeof(t1)),
+		    agent_time(st, j->suspended_ms + p->pol.max_suspend * 1000, t2, sizeof(t2)));
 		break;
 	case AGENT_JOB_KEPT:
 		agent_buf_add(b,
 			      ": suspended by idleaccd at %s; cannot be requeued: kept suspended"
 			      " until the owner leaves",
-			      clock_time(j->suspended_ms, t1, sizeof(t1)));
+			      agent_time(st, j->suspended_ms, t1, sizeof(t1)));
 		break;
 	case AGENT_JOB_WARN_REQUEUE:
 	case AGENT_JOB_WARN_CANCEL:
 		agent_job_warning(p, j, &sig, &grace);
 		agent_buf_add(b, ": signalled by idleaccd at %s; %s at %s",
-			      clock_time(j->fate_ms, t1, sizeof(t1)),
+			      agent_time(st, j->fate_ms, t1, sizeof(t1)),
 			      j->fate == AGENT_JOB_WARN_CANCEL ? "cancel" : "requeue",
-			      clock_time(j->fate_ms + grace * 1000, t2, sizeof(t2)));
+			      agent_time(st, j->fate_ms + grace * 1000, t2, sizeof(t2)));
 		break;
 	case AGENT_JOB_REQUEUED:
 		agent_buf_add(b, ": requeued by idleaccd at %s",
-			      clock_time(j->fate_ms, t1, sizeof(t1)));
+			      agent_time(st, j->fate_ms, t1, sizeof(t1)));
 		break;
 	case AGENT_JOB_CANCELLED:
 		agent_buf_add(b, ": cancelled by idleaccd at %s",
-			      clock_time(j->fate_ms, t1, sizeof(t1)));
+			      agent_time(st, j->fate_ms, t1, sizeof(t1)));
 		break;
 	}
 	if (j->warn_sig)
@@ -231,12 +239,12 @@ void agent_report_status(struct agent_buf *b, const struct agent_state *st,
 	agent_buf_add(b, "on owner return: %s\n", idle_on_return_name(p->pol.on_owner_return));
 	if (snap) {
 		agent_buf_add(b, "sources:\n");
-		report_sources(b, snap, now_ms);
+		report_sources(b, snap, agent_wall_ms(st, now_ms)); /* libidle's clock */
 	}
 	if (st->node_known)
 		agent_buf_add(b, "slurm: node %s %s%s%s, reason \"%s\" (seen at %s)%s\n", st->name,
 			      n->state, n->drain ? "+DRAIN" : "", n->not_responding ? "*" : "",
-			      n->reason, clock_time(st->node_seen_ms, t1, sizeof(t1)),
+			      n->reason, agent_time(st, st->node_seen_ms, t1, sizeof(t1)),
 			      st->node_busy ? ", change in progress" : "");
 	else
 		agent_buf_add(b, "slurm: node %s not read yet\n", st->name);
@@ -244,8 +252,8 @@ void agent_report_status(struct agent_buf *b, const struct agent_state *st,
 		agent_buf_add(b, "slurmctld: reachable\n");
 	else
 		agent_buf_add(b, "slurmctld: unreachable since %s, next try at %s: %s\n",
-			      clock_time(st->offline_since_ms, t1, sizeof(t1)),
-			      clock_time(st->retry_ms, t2, sizeof(t2)), st->last_error);
+			      agent_time(st, st->offline_since_ms, t1, sizeof(t1)),
+			      agent_time(st, st->retry_ms, t2, sizeof(t2)), st->last_error);
 	if (agent_node_foreign(n))
 		agent_buf_add(b,
 			      "stand aside: yes: node %s by uid %" PRIu32 " with reason \"%s\";"
@@ -255,12 +263,12 @@ void agent_report_status(struct agent_buf *b, const struct agent_state *st,
 		agent_buf_add(b, "stand aside: no\n");
 	if (agent_hold_active(st, now_ms))
 		agent_buf_add(b, "hold: by %s (uid %" PRIu32 ") until %s\n", st->hold_user,
-			      st->hold_uid, clock_time(st->hold_until_ms, t1, sizeof(t1)));
+			      st->hold_uid, agent_time(st, st->hold_until_ms, t1, sizeof(t1)));
 	else
 		agent_buf_add(b, "hold: none\n");
 	agent_buf_add(b, "jobs:%s\n", st->njobs ? "" : " none");
 	for (k = 0; k < st->njobs; k++)
-		report_job(b, &st->jobs[k], p);
+		report_job(b, st, &st->jobs[k], p);
 	if (st->nrefused) {
 		agent_buf_add(
 		    b, "refused here (excluded from %s until it is offered again):", st->name);

@@ -30,7 +30,10 @@ char *agent_source_line(const struct idle_snapshot *s, enum idle_source_id id, i
 void agent_report_sample(struct agent_buf *b, const struct idle_snapshot *s,
 			 const struct idle_verdict *v, int64_t now_ms);
 
-/* What "idleacc status" prints. [snap] may be NULL before the first sample. */
+/*
+ * What "idleacc status" prints, at [now_ms] (monotonic, as the agent's times; the times shown
+ * are on the wall clock). [snap] may be NULL before the first sample.
+ */
 void agent_report_status(struct agent_buf *b, const struct agent_state *st,
 			 const struct agent_params *p, const struct idle_snapshot *snap,
 			 const char *header, int64_t now_ms);

@@ -12,6 +12,15 @@
  *   refused ID MS               a job refused here, whose exclusion of this node is lifted
  *                               once the desktop is offered again
  * The last two lines came later; version 1 files without them still load.
+ *
+ * Times in the file are on the wall clock (ms since the epoch), the agent's own on the
+ * monotonic one, which starts again at every boot: a time is converted with the wall clock's
+ * offset of the moment it is written or read. So the file means the same after a restart or
+ * a reboot (a job suspended 5 min before the reboot counts 5 min plus the time the machine was
+ * down), and a wall-clock step while idleaccd runs moves nothing in memory. At load no time of
+ * the past is taken as later than now, nor a hold's end as later than max_hold from now: after
+ * a step back of the wall clock (or an edited file) a deadline can only come sooner, never
+ * last longer than its policy duration from now.
  */
 #include "config.h"
 
@@ -24,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cycle.h"
 #include "state.h"
 
 #define STATE_VERSION 1
@@ -50,22 +60,24 @@ int agent_state_save(const struct agent_state *st, const char *path, char *err, 
 		   " edit\n");
 	fprintf(f, "version %d\nnode %s\n", STATE_VERSION, st->name);
 	if (st->hold_until_ms)
-		fprintf(f, "hold %" PRId64 " %" PRIu32 " %s %s\n", st->hold_until_ms, st->hold_uid,
-			st->hold_user, st->hold_reason);
+		fprintf(f, "hold %" PRId64 " %" PRIu32 " %s %s\n",
+			agent_wall_ms(st, st->hold_until_ms), st->hold_uid, st->hold_user,
+			st->hold_reason);
 	for (i = 0; i < st->njobs; i++) {
 		const struct agent_tjob *j = &st->jobs[i];
 
 		if (j->fate == AGENT_JOB_SUSPENDED || j->fate == AGENT_JOB_KEPT ||
 		    j->fate == AGENT_JOB_WARN_REQUEUE || j->fate == AGENT_JOB_WARN_CANCEL)
 			fprintf(f, "job %" PRIu32 " %s %" PRId64 " %" PRId64 "\n", j->id,
-				agent_fate_name(j->fate), j->fate_ms, j->suspended_ms);
+				agent_fate_name(j->fate), agent_wall_ms(st, j->fate_ms),
+				agent_wall_ms(st, j->suspended_ms));
 		if (j->warn_sig)
 			fprintf(f, "signal %" PRIu32 " %d %" PRId64 "\n", j->id, j->warn_sig,
 				j->warn_secs);
 	}
 	for (i = 0; i < st->nrefused; i++)
 		fprintf(f, "refused %" PRIu32 " %" PRId64 "\n", st->refused[i].id,
-			st->refused[i].ms);
+			agent_wall_ms(st, st->refused[i].ms));
 	if (fflush(f) || fsync(fd) || ferror(f)) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		fclose(f);
@@ -102,7 +114,26 @@ static int parse_fate(const char *s, enum agent_fate *f)
 	return -1;
 }
 
-int agent_state_load(struct agent_state *st, const char *path, char *err, size_t errlen)
+/*
+ * [wall], a time from the file, as one of ours, but not later than [latest]. 0 (none) stays
+ * 0; a time before the epoch counts as long past.
+ */
+static int64_t from_wall(const struct agent_state *st, int64_t wall, int64_t latest)
+{
+	int64_t mono;
+
+	if (!wall)
+		return 0;
+	if (wall < 1)
+		wall = 1;
+	if (wall > latest + st->wall_off_ms)
+		return latest;
+	mono = wall - st->wall_off_ms;
+	return mono ? mono : -1; /* 0 would read as none */
+}
+
+int agent_state_load(struct agent_state *st, const char *path, int64_t now_ms, int64_t max_hold,
+		     char *err, size_t errlen)
 {
 	char line[1024];
 	struct agent_tjob jobs[AGENT_MAX_JOBS];
@@ -161,8 +192,8 @@ int agent_state_load(struct agent_state *st, const char *path, char *err, size_t
 			if (parse_fate(fate, &jobs[njobs].fate))
 				goto bad;
 			jobs[njobs].id = id;
-			jobs[njobs].fate_ms = a;
-			jobs[njobs].suspended_ms = b;
+			jobs[njobs].fate_ms = from_wall(st, a, now_ms);
+			jobs[njobs].suspended_ms = from_wall(st, b, now_ms);
 			/* Until a listing says otherwise: a suspended job may be requeued. */
 			jobs[njobs].can_requeue = true;
 			jobs[njobs].suspended = jobs[njobs].fate == AGENT_JOB_SUSPENDED ||
@@ -193,7 +224,7 @@ int agent_state_load(struct agent_state *st, const char *path, char *err, size_t
 				goto bad;
 			memset(&refused[nrefused], 0, sizeof(refused[nrefused]));
 			refused[nrefused].id = id;
-			refused[nrefused].ms = a;
+			refused[nrefused].ms = from_wall(st, a, now_ms);
 			nrefused++;
 		} else {
 			goto bad;
@@ -209,7 +240,8 @@ int agent_state_load(struct agent_state *st, const char *path, char *err, size_t
 	st->njobs = njobs;
 	memcpy(st->refused, refused, nrefused * sizeof(refused[0]));
 	st->nrefused = nrefused;
-	st->hold_until_ms = hold_until;
+	st->hold_until_ms =
+	    from_wall(st, hold_until, now_ms + (max_hold > 0 ? max_hold : 0) * 1000);
 	st->hold_uid = hold_uid;
 	snprintf(st->hold_user, sizeof(st->hold_user), "%s", hold_user);
 	snprintf(st->hold_reason, sizeof(st->hold_reason), "%s", hold_reason);

@@ -2,8 +2,8 @@
 /*
  * state.h - the state file STATE_DIR/NODE.state: what idleaccd must remember across a restart
  * or a crash (the jobs it suspended or warned, with their times, the jobs' own warning
- * signals, the jobs it refused, and the console user's hold). Written atomically (temporary file, fsync, rename), so a crash leaves the old or
- * the new file, never half of one.
+ * signals, the jobs it refused, and the console user's hold). Written atomically (temporary file,
+ * fsync, rename), so a crash leaves the old or the new file, never half of one.
  */
 #ifndef AGENT_STATE_H
 #define AGENT_STATE_H
@@ -12,15 +12,21 @@
 
 #include "plan.h"
 
-/* Writes the persistent part of [st] to [path]. Returns 0, or -1 with [err] filled. */
+/*
+ * Writes the persistent part of [st] to [path], its times on the wall clock as last read
+ * (agent_clock()). Returns 0, or -1 with [err] filled.
+ */
 int agent_state_save(const struct agent_state *st, const char *path, char *err, size_t errlen);
 
 /*
  * Reads [path] into [st] (hold and job records; the jobs are not yet confirmed by a
- * listing). A missing file is not an error: returns 0 with nothing loaded. A malformed file,
- * or one written for another node, returns -1 with [err] ("path:line: message") and loads
- * nothing.
+ * listing), at [now_ms]: [st]'s clocks must have been read (agent_clock()), the file's
+ * wall-clock times are converted with them. No time of the past is later than [now_ms], and
+ * the hold ends at most [max_hold] seconds from it. A missing file is not an error: returns 0
+ * with nothing loaded. A malformed file, or one written for another node, returns -1 with
+ * [err] ("path:line: message") and loads nothing.
  */
-int agent_state_load(struct agent_state *st, const char *path, char *err, size_t errlen);
+int agent_state_load(struct agent_state *st, const char *path, int64_t now_ms, int64_t max_hold,
+		     char *err, size_t errlen);
 
 #endif /* AGENT_STATE_H */

@@ -44,7 +44,8 @@ struct item {
 struct agent_worker {
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;		/* signalled when an action is queued or stop is set */
+	pthread_cond_t cond;		/* on the monotonic clock; broadcast when an action is
+					 * queued, stop is set or the thread ends */
 	struct item *todo, **todo_tail; /* actions, oldest first */
 	struct item *done, **done_tail; /* results, oldest first */
 	bool stop;			/* the main thread asked us to end */
@@ -186,6 +187,7 @@ static void *worker_main(void *arg)
 		}
 	}
 	w->ended = true;
+	pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
@@ -193,6 +195,7 @@ static void *worker_main(void *arg)
 struct agent_worker *agent_worker_start(const char *node, char *err, size_t errlen)
 {
 	struct agent_worker *w = calloc(1, sizeof(*w));
+	pthread_condattr_t cattr;
 	pthread_attr_t attr;
 	sigset_t all, old;
 	int e;
@@ -211,7 +214,11 @@ struct agent_worker *agent_worker_start(const char *node, char *err, size_t errl
 		return NULL;
 	}
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->cond, NULL);
+	/* The stop's timeout must not move with a step of the wall clock. */
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cond, &cattr);
+	pthread_condattr_destroy(&cattr);
 	/* Signals belong to the main thread's signalfd. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -246,7 +253,7 @@ int agent_worker_push(struct agent_worker *w, const struct agent_action *a)
 	pthread_mutex_lock(&w->lock);
 	*w->todo_tail = it;
 	w->todo_tail = &it->next;
-	pthread_cond_signal(&w->cond);
+	pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 	return 0;
 }
@@ -277,22 +284,26 @@ bool agent_worker_stop(struct agent_worker *w, int timeout_ms)
 {
 	struct timespec ts;
 	struct item *it;
-	bool joined;
+	bool ended;
 
-	pthread_mutex_lock(&w->lock);
-	w->stop = true;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_sec += timeout_ms / 1000;
 	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
 	if (ts.tv_nsec >= 1000000000) {
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000;
 	}
-	joined = pthread_timedjoin_np(w->thread, NULL, &ts) == 0;
-	if (!joined)
-		return false; /* the thread still uses [w]: leave it to process exit */
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_broadcast(&w->cond);
+	while (!w->ended)
+		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) == ETIMEDOUT)
+			break;
+	ended = w->ended;
+	pthread_mutex_unlock(&w->lock);
+	if (!ended)
+		return false;	       /* the thread still uses [w]: leave it to process exit */
+	pthread_join(w->thread, NULL); /* it has returned, or is about to */
 	while ((it = w->todo)) {
 		w->todo = it->next;
 		free(it);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "cycle.h"
 #include "plan.h"
 #include "plugreq.h"
 #include "proto.h"
@@ -461,6 +462,71 @@ START_TEST(test_suspend_then_resume)
 }
 END_TEST
 
+/* What a test's cycle handed to the "worker": every action, in order. */
+static struct agent_action pushed[2 * AGENT_MAX_JOBS];
+static int npushed;
+
+static int push_record(void *arg, const struct agent_action *a)
+{
+	(void)arg;
+	ck_assert_int_lt(npushed, 2 * AGENT_MAX_JOBS);
+	pushed[npushed++] = *a;
+	return 0;
+}
+
+static const struct agent_cycle_ops record_ops = {.push = push_record};
+
+START_TEST(test_every_job_suspended)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	static struct agent_job jobs[AGENT_MAX_JOBS];
+	static bool seen[AGENT_MAX_JOBS];
+	int i, n;
+
+	for (i = 0; i < AGENT_MAX_JOBS; i++)
+		jobs[i] = job(1000 + (uint32_t)i, true, true);
+	owner_back(&p, jobs, AGENT_MAX_JOBS);
+	ck_assert_uint_eq(st.njobs, AGENT_MAX_JOBS);
+	/* One cycle: every running job gets its suspend, none is left beside the owner. */
+	npushed = 0;
+	n = agent_cycle(&st, &p, T0 + S, &record_ops);
+	ck_assert_int_eq(n, AGENT_MAX_JOBS);
+	ck_assert_int_eq(npushed, AGENT_MAX_JOBS);
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < npushed; i++) {
+		ck_assert_int_eq(pushed[i].kind, AGENT_ACT_SUSPEND);
+		ck_assert(!seen[pushed[i].job - 1000]);
+		seen[pushed[i].job - 1000] = true;
+	}
+	/* All in flight: the next cycle has nothing left to do. */
+	npushed = 0;
+	ck_assert_int_eq(agent_cycle(&st, &p, T0 + 2 * S, &record_ops), 0);
+	ck_assert_int_eq(npushed, 0);
+}
+END_TEST
+
+START_TEST(test_too_many_jobs_listed_again)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	static struct agent_job jobs[AGENT_MAX_JOBS + 2];
+	struct agent_action a[16];
+	int i, k;
+
+	for (i = 0; i < AGENT_MAX_JOBS + 2; i++)
+		jobs[i] = job(1000 + (uint32_t)i, true, true);
+	owner_back(&p, jobs, AGENT_MAX_JOBS + 2);
+	ck_assert_uint_eq(st.njobs, AGENT_MAX_JOBS);
+	ck_assert_str_eq(st.events[(st.nevents - 1) % AGENT_MAX_EVENTS].text,
+			 "too many jobs on the node: 2 not tracked (job 1256 first), at most 256"
+			 " are; listing the jobs again in 10s");
+	/* Not dropped for good: listed again after the retry, when some may have ended. */
+	k = agent_plan(&st, &p, T0 + S + AGENT_RETRY_MS - 1, a, 16);
+	ck_assert_ptr_null(find(a, k, AGENT_ACT_JOBS, 0));
+	k = agent_plan(&st, &p, T0 + S + AGENT_RETRY_MS, a, 16);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_JOBS, 0));
+}
+END_TEST
+
 START_TEST(test_jobs_suspended_by_others_untouched)
 {
 	struct agent_params p = params(IDLE_RETURN_SUSPEND);
@@ -659,6 +725,120 @@ START_TEST(test_hold_ends_with_owner_present)
 }
 END_TEST
 
+/* ------------------------------------------------------------- clocks */
+
+#define HOUR (3600 * S)
+
+/* The daemon's clocks read at [mono], the wall clock [step] ms off where it was at start. */
+static int64_t clocks(int64_t mono, int64_t step)
+{
+	return agent_clock(&st, mono, mono + step);
+}
+
+START_TEST(test_wall_step_suspend)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_action a[16];
+	struct agent_job jobs[1] = {job(7, true, true)};
+	static char out[AGENT_RESP_MAX];
+	struct agent_buf b;
+	int64_t now;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	owner_back(&p, jobs, 1);
+	now = clocks(T0 + S, 0);
+	ck_assert_int_eq(step(&st, &p, now, a), 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_SUSPEND);
+	done(&st, &p, &a[0], 0, now);
+	/* NTP steps the wall clock an hour ahead: max_suspend (10 min) is still 599 s away. */
+	now = clocks(T0 + 2 * S, HOUR);
+	ck_assert_int_eq(step(&st, &p, now, a), 0);
+	ck_assert_int_eq(agent_deadline(&st, &p, now), clocks(T0 + 601 * S, HOUR));
+	/* People see the times on the clock as it now is. */
+	agent_buf_init(&b, out, sizeof(out));
+	agent_report_status(&b, &st, &p, NULL, "node d1: test", now);
+	ck_assert_msg(strstr(out, "  7 SUSPENDED: suspended by idleaccd at 23:13:21; requeued at"
+				  " 23:23:21 if still suspended\n"),
+		      "%s", out);
+	/* And back two hours (an hour behind where it started): the requeue is not late. */
+	now = clocks(T0 + 601 * S - 1, -HOUR);
+	ck_assert_int_eq(step(&st, &p, now, a), 0);
+	now = clocks(T0 + 601 * S, -HOUR);
+	ck_assert_int_eq(step(&st, &p, now, a), 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_REQUEUE);
+	done(&st, &p, &a[0], 0, now);
+	/* The event is stamped with the wall clock of its moment. */
+	ck_assert_str_eq(st.events[(st.nevents - 1) % AGENT_MAX_EVENTS].text,
+			 "requeued job 7 (owner back)");
+	ck_assert_int_eq(st.events[(st.nevents - 1) % AGENT_MAX_EVENTS].ms, T0 + 601 * S - HOUR);
+}
+END_TEST
+
+START_TEST(test_wall_step_grace)
+{
+	struct agent_params p = params(IDLE_RETURN_CANCEL);
+	struct agent_action a[16];
+	struct agent_job jobs[1] = {job(5, true, false)};
+	int64_t now;
+
+	owner_back(&p, jobs, 1);
+	now = clocks(T0 + S, 0);
+	ck_assert_int_eq(step(&st, &p, now, a), 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_SIGNAL);
+	done(&st, &p, &a[0], 0, now);
+	/* warn_grace is 120 s: an hour's step ahead does not end it early... */
+	now = clocks(T0 + 60 * S, HOUR);
+	ck_assert_int_eq(step(&st, &p, now, a), 0);
+	ck_assert_int_eq(agent_deadline(&st, &p, now), clocks(T0 + 121 * S, HOUR));
+	/* ...nor a step back an hour late. */
+	now = clocks(T0 + 121 * S - 1, -HOUR);
+	ck_assert_int_eq(step(&st, &p, now, a), 0);
+	now = clocks(T0 + 121 * S, -HOUR);
+	ck_assert_int_eq(step(&st, &p, now, a), 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_CANCEL);
+}
+END_TEST
+
+START_TEST(test_wall_step_hold)
+{
+	struct agent_params p = params(IDLE_RETURN_DRAIN);
+	struct agent_action a[16];
+	struct idle_verdict v = absent(true, true);
+	char resp[256];
+	int64_t now;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	start(&st, &p, node_view("IDLE", false, ""));
+	now = clocks(T0, HOUR);
+	agent_observe(&st, &v, now);
+	/* The hold's end is shown on the wall clock: 10 min after 23:13:20. */
+	ck_assert_int_eq(agent_hold(&st, 0, "root", false, 600, 3600, now, resp, sizeof(resp)), 0);
+	ck_assert_str_eq(resp, "ok: held by root until 23:23");
+	ck_assert_int_eq(step(&st, &p, now, a), 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_DRAIN);
+	done(&st, &p, &a[0], 0, now);
+	/* The wall clock is stepped back to the true time, then ahead of it: the hold lasts 10 min.
+	 */
+	now = clocks(T0 + 10 * S, 0);
+	agent_observe(&st, &v, now);
+	ck_assert(agent_hold_active(&st, now));
+	now = clocks(T0 + 300 * S, 2 * HOUR);
+	agent_observe(&st, &v, now);
+	ck_assert(agent_hold_active(&st, now));
+	ck_assert_int_eq(step(&st, &p, now, a), 0);
+	now = clocks(T0 + 600 * S - 1, -HOUR);
+	agent_observe(&st, &v, now);
+	ck_assert(agent_hold_active(&st, now));
+	now = clocks(T0 + 600 * S, -HOUR);
+	agent_observe(&st, &v, now);
+	ck_assert(!agent_hold_active(&st, now));
+	ck_assert_int_eq(step(&st, &p, now, a), 1);
+	ck_assert_int_eq(a[0].kind, AGENT_ACT_RESUME);
+}
+END_TEST
+
 /* ------------------------------------------------------------- faults */
 
 START_TEST(test_unreachable_backoff)
@@ -772,7 +952,7 @@ START_TEST(test_state_file_roundtrip)
 		c.refused[0] = (struct agent_refused){.id = 99, .ms = T0};
 		ck_assert_int_eq(agent_state_save(&c, path, err, sizeof(err)), 0);
 		agent_state_init(&b, "d1");
-		ck_assert_int_eq(agent_state_load(&b, path, err, sizeof(err)), 0);
+		ck_assert_int_eq(agent_state_load(&b, path, T0 + S, 3600, err, sizeof(err)), 0);
 		ck_assert_int_eq(b.njobs, 2);
 		ck_assert_int_eq(b.jobs[0].fate, AGENT_JOB_WARN_REQUEUE);
 		ck_assert_int_eq(b.jobs[0].warn_sig, SIGUSR1);
@@ -786,7 +966,7 @@ START_TEST(test_state_file_roundtrip)
 	}
 
 	agent_state_init(&b, "d1");
-	ck_assert_int_eq(agent_state_load(&b, path, err, sizeof(err)), 0);
+	ck_assert_int_eq(agent_state_load(&b, path, T0 + S, 3600, err, sizeof(err)), 0);
 	ck_assert_int_eq(b.njobs, 3);
 	ck_assert_int_eq(b.jobs[2].fate, AGENT_JOB_KEPT);
 	ck_assert_int_eq(b.jobs[0].suspended_ms, T0);
@@ -818,7 +998,7 @@ START_TEST(test_state_file_roundtrip)
 
 	/* Other node, or garbage: refused with the line. */
 	agent_state_init(&b, "d2");
-	ck_assert_int_eq(agent_state_load(&b, path, err, sizeof(err)), -1);
+	ck_assert_int_eq(agent_state_load(&b, path, T0 + S, 3600, err, sizeof(err)), -1);
 	ck_assert(strstr(err, "written for node d1, not d2"));
 	{
 		FILE *f = fopen(path, "w");
@@ -827,12 +1007,96 @@ START_TEST(test_state_file_roundtrip)
 		fclose(f);
 	}
 	agent_state_init(&b, "d1");
-	ck_assert_int_eq(agent_state_load(&b, path, err, sizeof(err)), -1);
+	ck_assert_int_eq(agent_state_load(&b, path, T0 + S, 3600, err, sizeof(err)), -1);
 	ck_assert(strstr(err, "d1.state:3: malformed line"));
 	ck_assert_int_eq(b.njobs, 0);
 	unlink(path);
 	/* Missing: nothing to adopt, not an error. */
-	ck_assert_int_eq(agent_state_load(&b, path, err, sizeof(err)), 0);
+	ck_assert_int_eq(agent_state_load(&b, path, T0 + S, 3600, err, sizeof(err)), 0);
+	rmdir(dir);
+}
+END_TEST
+
+/* The file's text, for the test's eyes. */
+static char *slurp(const char *path)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+START_TEST(test_state_file_clocks)
+{
+	static struct agent_state b;
+	char dir[] = "/tmp/check_agent.XXXXXX", path[256], err[256];
+	int64_t up = 1000 * S, now;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/d1.state", dir);
+	/* Up 1000 s at wall time T0: a job suspended 100 s ago, a hold to the end of 10 min. */
+	agent_state_init(&st, "d1");
+	now = agent_clock(&st, up, T0);
+	st.hold_until_ms = now + 600 * S;
+	st.hold_uid = 0;
+	snprintf(st.hold_user, sizeof(st.hold_user), "root");
+	snprintf(st.hold_reason, sizeof(st.hold_reason), "IDLEACC: held by root until 22:23");
+	st.njobs = 1;
+	st.jobs[0] = (struct agent_tjob){.id = 11,
+					 .fate = AGENT_JOB_SUSPENDED,
+					 .fate_ms = now - 100 * S,
+					 .suspended_ms = now - 100 * S};
+	st.nrefused = 1;
+	st.refused[0] = (struct agent_refused){.id = 99, .ms = now - 5 * S};
+	ck_assert_int_eq(agent_state_save(&st, path, err, sizeof(err)), 0);
+	/* The file keeps wall-clock times: they mean the same after a reboot. */
+	ck_assert_msg(strstr(slurp(path), "hold 1700000600000 0 root IDLEACC: held by root until"
+					  " 22:23\njob 11 suspended 1699999900000 1699999900000\n"
+					  "refused 99 1699999995000\n"),
+		      "%s", slurp(path));
+
+	/* Rebooted, up 30 s, 200 s later on the wall clock: the monotonic clock started again. */
+	agent_state_init(&b, "d1");
+	now = agent_clock(&b, 30 * S, T0 + 200 * S);
+	ck_assert_int_eq(agent_state_load(&b, path, now, 3600, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.jobs[0].suspended_ms, now - 300 * S); /* 100 s before, 200 s since */
+	ck_assert_int_eq(b.jobs[0].fate_ms, now - 300 * S);
+	ck_assert_int_eq(b.hold_until_ms, now + 400 * S);
+	ck_assert_int_eq(b.refused[0].ms, now - 205 * S);
+
+	/* The wall clock went back an hour while idleaccd was stopped: times "of the past" lie
+	 * ahead. None is later than now, so max_suspend counts from now at most. */
+	agent_state_init(&b, "d1");
+	now = agent_clock(&b, 30 * S, T0 - HOUR);
+	ck_assert_int_eq(agent_state_load(&b, path, now, 3600, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.jobs[0].suspended_ms, now);
+	ck_assert_int_eq(b.jobs[0].fate_ms, now);
+	ck_assert_int_eq(b.refused[0].ms, now);
+	/* The hold (10 min, read 1 h 10 min ahead) lasts at most max_hold from now. */
+	ck_assert_int_eq(agent_state_load(&b, path, now, 1800, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.hold_until_ms, now + 1800 * S);
+
+	/* Absurd times: long past (before the epoch), or far ahead. */
+	f = fopen(path, "w");
+	fputs("version 1\nnode d1\nhold 9000000000000000000 0 root IDLEACC: held by root\n"
+	      "job 11 suspended -5 -5\njob 12 warn-requeue 9000000000000000000 0\n",
+	      f);
+	fclose(f);
+	agent_state_init(&b, "d1");
+	now = agent_clock(&b, 30 * S, T0);
+	ck_assert_int_eq(agent_state_load(&b, path, now, 3600, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.hold_until_ms, now + 3600 * S);
+	ck_assert_int_lt(b.jobs[0].suspended_ms, now - 3600 * S); /* long past: requeue due */
+	ck_assert_int_ne(b.jobs[0].suspended_ms, 0);
+	ck_assert_int_eq(b.jobs[1].fate_ms, now); /* the grace counts from now at most */
+	ck_assert_int_eq(b.jobs[1].suspended_ms, 0);
+	unlink(path);
 	rmdir(dir);
 }
 END_TEST
@@ -1306,6 +1570,8 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("jobs");
 	tcase_add_test(tc, test_suspend_then_resume);
+	tcase_add_test(tc, test_every_job_suspended);
+	tcase_add_test(tc, test_too_many_jobs_listed_again);
 	tcase_add_test(tc, test_jobs_suspended_by_others_untouched);
 	tcase_add_test(tc, test_max_suspend_requeues);
 	tcase_add_test(tc, test_requeue_refused_keeps_job);
@@ -1317,12 +1583,18 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_hold);
 	tcase_add_test(tc, test_hold_ends_with_owner_present);
 	suite_add_tcase(s, tc);
+	tc = tcase_create("clocks");
+	tcase_add_test(tc, test_wall_step_suspend);
+	tcase_add_test(tc, test_wall_step_grace);
+	tcase_add_test(tc, test_wall_step_hold);
+	suite_add_tcase(s, tc);
 	tc = tcase_create("faults");
 	tcase_add_test(tc, test_unreachable_backoff);
 	tcase_add_test(tc, test_failed_drain_backs_off);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("state file");
 	tcase_add_test(tc, test_state_file_roundtrip);
+	tcase_add_test(tc, test_state_file_clocks);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("control socket");
 	tcase_add_test(tc, test_proto_framing);

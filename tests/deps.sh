@@ -11,6 +11,7 @@ PACKAGES=(
 	libc6-dev libyaml-dev libslurm-dev libsystemd-dev libx11-dev libxss-dev
 	# tests
 	check slurm-wlm munge dbus xvfb xdotool xauth iproute2 procps desktop-file-utils
+	faketime # agent_clock_step.test: idleaccd alone under a stepped wall clock
 )
 
 if [ "${BENCH:-0}" = 1 ]; then
