@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "proto.h"
+#include "ctl.h"
 #include "report.h"
 
 #define DEFAULT_HOLD (60 * 60) /* "idleacc hold" without --for: an hour */
@@ -82,11 +82,10 @@ static void socket_path(const char *node, char *out, size_t len)
 
 	if (!c)
 		c = idle_config_load(NULL, host, sizeof(host));
-	snprintf(run_dir, sizeof(run_dir), "%s",
-		 c ? idle_config_agent(c)->run_dir : "/run/idleaccd");
+	snprintf(run_dir, sizeof(run_dir), "%s", c ? idle_config_agent(c)->run_dir : CTL_RUN_DIR);
 	idle_config_free(c);
 	if (node) {
-		snprintf(out, len, "%s/%s.sock", run_dir, node);
+		ctl_socket_path(run_dir, node, out, len);
 		return;
 	}
 	dir = opendir(run_dir);
@@ -108,21 +107,21 @@ static void socket_path(const char *node, char *out, size_t len)
 		return;
 	}
 	short_hostname(host, sizeof(host));
-	snprintf(out, len, "%s/%s.sock", run_dir, host);
+	ctl_socket_path(run_dir, host, out, len);
 }
 
 static int call(const char *sock, const char *req)
 {
 	char err[PATH_MAX + 128], *resp = NULL;
 
-	if (agent_proto_call(sock, req, &resp, err, sizeof(err)) < 0) {
+	if (ctl_call(sock, req, CTL_CLI_TIMEOUT_MS, &resp, err, sizeof(err)) < 0) {
 		if (errno == ENOENT || errno == ECONNREFUSED)
 			fprintf(stderr, "idleacc: %s (is idleaccd running?)\n", err);
 		else
 			fprintf(stderr, "idleacc: %s\n", err);
 		return 1;
 	}
-	if (!strncmp(resp, "error:", 6) || !strncmp(resp, "refused:", 8)) {
+	if (ctl_answer(resp, CTL_ERROR) || ctl_answer(resp, CTL_REFUSED)) {
 		fprintf(stderr, "idleacc: %s\n", resp);
 		free(resp);
 		return 1;
@@ -243,7 +242,7 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		return bad_usage("%s", "a command is missing");
 	cmd = argv[optind];
-	if (strcmp(cmd, "status") && strcmp(cmd, "hold") && strcmp(cmd, "release") &&
+	if (strcmp(cmd, CTL_STATUS) && strcmp(cmd, CTL_HOLD) && strcmp(cmd, CTL_RELEASE) &&
 	    strcmp(cmd, "probe"))
 		return bad_usage("unknown command \"%s\"", cmd);
 	argc -= optind;
@@ -252,7 +251,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+c:", sub, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (strcmp(cmd, "hold"))
+			if (strcmp(cmd, CTL_HOLD))
 				return bad_usage("--for belongs to hold, not %s", cmd);
 			if (idle_parse_duration(optarg, &hold) < 0 || hold <= 0)
 				return bad_usage("bad duration \"%s\" (try 90m, 2h)", optarg);
@@ -281,8 +280,8 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s", sock);
 	else
 		socket_path(node, path, sizeof(path));
-	if (!strcmp(cmd, "hold"))
-		snprintf(req, sizeof(req), "hold %lld", (long long)hold);
+	if (!strcmp(cmd, CTL_HOLD))
+		snprintf(req, sizeof(req), CTL_HOLD " %lld", (long long)hold);
 	else
 		snprintf(req, sizeof(req), "%s", cmd);
 	return call(path, req);

@@ -19,7 +19,9 @@
 
 #include <slurm/spank.h>
 
+#include "ctl.h"
 #include "idleacc.h"
+#include "signame.h"
 
 SPANK_PLUGIN(idleacc, 1);
 
@@ -142,19 +144,18 @@ static bool job_and_node(spank_t sp, const char *what, uint32_t *jobid, const ch
 static bool admitted(const char *node, uint32_t jobid, char *why, size_t len)
 {
 	char req[64], err[320], *resp = NULL;
+	const char *no;
 	bool yes = false;
 
-	snprintf(req, sizeof(req), "admit %u", jobid);
+	snprintf(req, sizeof(req), CTL_ADMIT " %u", jobid);
 	if (idleacc_agent_call(&conf, node, req, &resp, err, sizeof(err)) < 0) {
 		snprintf(why, len, "owner state unknown: %s", err);
 		return false;
 	}
-	if (!strcmp(resp, "yes"))
+	if (!strcmp(resp, CTL_YES))
 		yes = true;
-	else if (!strncmp(resp, "no: ", 4) && resp[4])
-		snprintf(why, len, "%s", resp + 4);
-	else if (!strcmp(resp, "no"))
-		snprintf(why, len, "idleaccd said no");
+	else if ((no = ctl_answer(resp, CTL_NO)))
+		snprintf(why, len, "%s", no[0] ? no : "idleaccd said no");
 	else
 		snprintf(why, len, "owner state unknown: idleaccd answered \"%.60s\"", resp);
 	free(resp);
@@ -195,7 +196,7 @@ static void job_signal(uint32_t jobid, char *buf, size_t len)
 
 int slurm_spank_job_prolog(spank_t sp, int ac, char **av)
 {
-	char why[512], err[512], req[96], sig[32];
+	char why[512], err[512], req[96], sig[SIGNAME_SPEC_LEN];
 	const char *node;
 	uint32_t jobid;
 	int rc;
@@ -228,7 +229,7 @@ int slurm_spank_job_prolog(spank_t sp, int ac, char **av)
 			    jobid, node, why, err);
 	}
 	job_signal(jobid, sig, sizeof(sig));
-	snprintf(req, sizeof(req), "job-start %u%s%s", jobid, sig[0] ? " " : "", sig);
+	snprintf(req, sizeof(req), CTL_JOB_START " %u%s%s", jobid, sig[0] ? " " : "", sig);
 	notify(node, req);
 	return 0;
 }
@@ -261,7 +262,7 @@ int slurm_spank_job_epilog(spank_t sp, int ac, char **av)
 	load_conf(ac, av);
 	if (!job_and_node(sp, "epilog", &jobid, &node))
 		return 0;
-	snprintf(req, sizeof(req), "job-end %u", jobid);
+	snprintf(req, sizeof(req), CTL_JOB_END " %u", jobid);
 	notify(node, req);
 	return 0;
 }

@@ -2,8 +2,9 @@
 /*
  * idleacc.h - the SPANK plugin's internal interface: its settings from plugstack.conf, the
  * --desktop-signal value, the idleaccd client, the task's priorities and the relaunch of a
- * refused job elsewhere. Nothing here is public: only slurmd, slurmstepd, sbatch and srun
- * load the plugin.
+ * refused job elsewhere. The protocol itself (framing, verbs, signal grammar, timeouts) is
+ * common/'s, shared with idleaccd. Nothing here is public: only slurmd, slurmstepd, sbatch
+ * and srun load the plugin.
  */
 #ifndef IDLEACC_PLUGIN_H
 #define IDLEACC_PLUGIN_H
@@ -43,7 +44,7 @@ struct idleacc_conf {
 	bool set_oom;	      /* false with oom_score_adj=none */
 	int oom_score_adj;    /* the tasks' /proc/PID/oom_score_adj, -1000..1000 */
 	char socket_dir[256]; /* idleaccd's run_dir: the socket is SOCKET_DIR/NODE.sock */
-	int agent_timeout_ms; /* a whole exchange with idleaccd, milliseconds */
+	int agent_timeout_ms; /* a whole exchange with idleaccd, connect included, milliseconds */
 	bool guard;	      /* ask idleaccd "admit" before a job starts here */
 };
 
@@ -68,8 +69,9 @@ struct idleacc_signal {
 };
 
 /*
- * Parses "SIG@SECONDS" ("USR1@120", "SIGTERM@60", "10@5"; SECONDS 0..86400). Returns 0, or -1
- * with [err] set to a message that names the option and shows a good value.
+ * Parses "SIG@SECONDS" ("USR1@120", "SIGTERM@60", "10@5") in common/signame.h's grammar, the
+ * one idleaccd reads job-start with. Returns 0, or -1 with [err] set to a message that names
+ * the option and shows a good value.
  */
 int idleacc_signal_parse(const char *s, struct idleacc_signal *out, char *err, size_t errlen);
 
@@ -77,9 +79,10 @@ int idleacc_signal_parse(const char *s, struct idleacc_signal *out, char *err, s
 void idleacc_signal_format(const struct idleacc_signal *sig, char *buf, size_t len);
 
 /*
- * One exchange with idleaccd at SOCKET_DIR/NODE.sock: sends [req], puts the malloc'd answer
- * into [*resp]. Bounded by [timeout_ms] in all, connect included (a full backlog counts as no
- * answer). Returns 0, or -1 with [err] saying why ("cannot connect to PATH: ...").
+ * One exchange with idleaccd at SOCKET_DIR/NODE.sock (ctl_call): sends [req], puts the malloc'd
+ * answer into [*resp]. Bounded by [c]'s agent_timeout in all, connect included (a backlog that
+ * stays full counts as no answer). Returns 0, or -1 with [err] saying why ("cannot connect to
+ * PATH: ...").
  */
 int idleacc_agent_call(const struct idleacc_conf *c, const char *node, const char *req, char **resp,
 		       char *err, size_t errlen);
