@@ -9,6 +9,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "ctl.h"
 #include "idle_int.h"
 
 #define LOGIND_NAME    "org.freedesktop.login1"
@@ -17,9 +18,10 @@
 #define LOGIND_SESSION LOGIND_NAME ".Session"
 
 /* A healthy logind answers in milliseconds; a hung one must not stall the agent's loop, which
- * also watches the keyboard. Passed to every call rather than set on the connection because
+ * also watches the keyboard and answers the plugin: the control socket's timeouts are derived
+ * from this bound (common/ctl.h). Passed to every call rather than set on the connection because
  * sd_bus_set_method_call_timeout() needs libsystemd 240 and configure accepts 221. */
-#define LOGIND_CALL_TIMEOUT_USEC (2 * 1000000ULL)
+#define LOGIND_CALL_TIMEOUT_USEC (CTL_SAMPLE_BLOCK_MS * 1000ULL)
 
 /* A desktop has a handful of sessions; more than this is not a desktop, and reading them all
  * at one call each would make a sample slow. */

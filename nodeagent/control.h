@@ -15,8 +15,9 @@
 
 #include "ctl.h"
 
-#define AGENT_CTL_CLIENTS     8	   /* clients served at once; more wait in the backlog */
-#define AGENT_CTL_DEADLINE_MS 2000 /* a client must finish its exchange within this */
+#define AGENT_CTL_CLIENTS 8 /* clients served at once; more wait in the backlog */
+/* A client must finish its exchange within this of being accepted (derived in ctl.h). */
+#define AGENT_CTL_DEADLINE_MS CTL_SERVER_DEADLINE_MS
 
 /*
  * Answers one request. [req] is NUL-terminated (at most CTL_REQ_MAX bytes); [uid] comes

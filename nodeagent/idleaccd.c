@@ -271,12 +271,12 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 	}
 	if (agent_plugreq_is(line)) {
 		/*
-		 * The launch guard exists for the owner who came back since the last tick: decide
-		 * on a sample taken now, not on one up to [interval] old.
+		 * Admit answers from the latest verdict, never from a sample of its own: a sample
+		 * may block for CTL_SAMPLE_BLOCK_MS, and the plugin's budget has room for one in
+		 * progress, not for another. Input events and the periodic sample keep the verdict
+		 * at most one interval old.
 		 */
-		if (!strcmp(line, CTL_ADMIT) && uid == 0)
-			sample(d);
-		agent_plugreq(&d->st, uid, line, arg1, idle_now_ms(), resp, sizeof(resp));
+		agent_plugreq(&d->st, uid, line, arg1, now, resp, sizeof(resp));
 		agent_log(!ctl_answer(resp, CTL_ERROR) && !ctl_answer(resp, CTL_REFUSED) ? LOG_DEBUG
 											 : LOG_INFO,
 			  "request \"%s%s%.64s\" from %s: %s", line, arg1 ? " " : "",

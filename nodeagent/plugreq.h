@@ -24,7 +24,9 @@ bool agent_plugreq_is(const char *verb);
 
 /*
  * Answers the plugin's request [verb] with arguments [args] (NULL or "" if none) from [uid]
- * into [resp]. For "admit", the caller has just sampled and observed a fresh verdict.
+ * into [resp]. "admit" answers from the verdict [st] holds, never from a sample of its own: a
+ * sample may block for up to CTL_SAMPLE_BLOCK_MS, more than the plugin can wait, while the
+ * verdict is kept fresh by input events and the periodic sample.
  */
 void agent_plugreq(struct agent_state *st, uid_t uid, const char *verb, const char *args,
 		   int64_t now_ms, char *resp, size_t len);

@@ -16,13 +16,6 @@
 #define STR_(x) #x
 #define STR(x)	STR_(x) /* a number macro as a string literal */
 
-/*
- * A job should not start where the owner's state is unknown, yet slurmd must not wait long in
- * a prolog: idleaccd answers from memory in well under a millisecond, so a second means it is
- * stuck, not busy.
- */
-#define DEF_AGENT_TIMEOUT_MS 1000
-
 void idleacc_conf_default(struct idleacc_conf *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -44,7 +37,8 @@ void idleacc_conf_default(struct idleacc_conf *c)
 	c->set_oom = true;
 	c->oom_score_adj = 1000;
 	snprintf(c->socket_dir, sizeof(c->socket_dir), "%s", CTL_RUN_DIR);
-	c->agent_timeout_ms = DEF_AGENT_TIMEOUT_MS;
+	/* Long enough for a daemon busy with a sample, short enough for slurmd (ctl.h). */
+	c->agent_timeout_ms = CTL_PLUGIN_TIMEOUT_MS;
 	c->guard = true;
 }
 

@@ -35,7 +35,9 @@ static void assert_default(const struct idleacc_conf *c)
 	ck_assert(c->set_oom);
 	ck_assert_int_eq(c->oom_score_adj, 1000);
 	ck_assert_str_eq(c->socket_dir, "/run/idleaccd");
-	ck_assert_int_eq(c->agent_timeout_ms, 1000);
+	/* Derived in ctl.h: more than idleaccd's deadline, which covers a sample in progress. */
+	ck_assert_int_eq(c->agent_timeout_ms, CTL_PLUGIN_TIMEOUT_MS);
+	ck_assert_int_eq(c->agent_timeout_ms, 3000);
 	ck_assert(c->guard);
 }
 
