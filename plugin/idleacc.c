@@ -199,7 +199,6 @@ int slurm_spank_job_prolog(spank_t sp, int ac, char **av)
 	char why[512], err[512], req[96], sig[SIGNAME_SPEC_LEN];
 	const char *node;
 	uint32_t jobid;
-	int rc;
 
 	if (spank_context() != S_CTX_JOB_SCRIPT)
 		return 0;
@@ -208,17 +207,19 @@ int slurm_spank_job_prolog(spank_t sp, int ac, char **av)
 		return 0;
 
 	if (conf.guard && !admitted(node, jobid, why, sizeof(why))) {
-		rc = idleacc_relaunch(jobid, node, why, err, sizeof(err));
-		if (rc == 0) {
+		switch (idleacc_relaunch(jobid, node, why, err, sizeof(err))) {
+		case IDLEACC_RELAUNCHED:
 			slurm_info(IDLEACC_TAG
 				   "job %u refused by %s (%s): requeued to run elsewhere",
 				   jobid, node, why);
 			return 0;
-		}
-		if (rc > 0) {
-			slurm_error(IDLEACC_TAG "job %u refused by %s (%s): requeued, but %s",
+		case IDLEACC_RELAUNCHED_NOT_EXCLUDED:
+			slurm_error(IDLEACC_TAG "job %u refused by %s (%s): requeued, but %s: it "
+						"may come back here",
 				    jobid, node, why, err);
 			return 0;
+		case IDLEACC_RELAUNCH_FAILED:
+			break;
 		}
 		/*
 		 * The job cannot be sent elsewhere. Failing here would drain this desktop and hold

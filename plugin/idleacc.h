@@ -94,14 +94,30 @@ int idleacc_agent_call(const struct idleacc_conf *c, const char *node, const cha
  */
 int idleacc_gentle(const struct idleacc_conf *c, char *err, size_t errlen);
 
+/* What idleacc_relaunch did: whether the job was requeued is never in doubt. */
+enum idleacc_relaunch_rc {
+	IDLEACC_RELAUNCH_FAILED = -1,	     /* not requeued: the job runs here */
+	IDLEACC_RELAUNCHED = 0,		     /* requeued, not held, with the node excluded */
+	IDLEACC_RELAUNCHED_NOT_EXCLUDED = 1, /* requeued, but it may come back to the node */
+};
+
 /*
  * Sends job [jobid], just launched on [node], back to the queue, not held, with [node] added
- * to its excluded nodes, so that it runs elsewhere soon. [why] goes into the job's
- * AdminComment. A --no-requeue job is relaunched too (its script has not run: nothing can be
- * repeated), and its no-requeue flag is restored. Returns 0 when done; 1 when the job was
- * requeued but could not be kept off [node] (it may come back here); -1 when it could not be
- * requeued and was left to run here. [err] says why when not 0.
+ * to its excluded nodes (however many it has), so that it runs elsewhere soon. [why] goes into
+ * the job's AdminComment. A --no-requeue job is relaunched too (its script has not run: nothing
+ * can be repeated), and its no-requeue flag is restored on every path. Returns
+ * IDLEACC_RELAUNCHED, IDLEACC_RELAUNCHED_NOT_EXCLUDED as soon as slurm_requeue has succeeded
+ * and anything after it failed, or IDLEACC_RELAUNCH_FAILED when the job was not requeued. [err]
+ * says why unless IDLEACC_RELAUNCHED, and also when the no-requeue flag could not be restored.
  */
-int idleacc_relaunch(uint32_t jobid, const char *node, const char *why, char *err, size_t errlen);
+enum idleacc_relaunch_rc idleacc_relaunch(uint32_t jobid, const char *node, const char *why,
+					  char *err, size_t errlen);
+
+/*
+ * The hostlist [exc] (a job's ExcNodeList, "" or NULL for none) with [node] added, as Slurm's
+ * ranged string ("d[1-3],lab-a7"): malloc'd, no length limit. Returns NULL with [err] set when
+ * [exc] is not a hostlist or memory ran out.
+ */
+char *idleacc_exclude_add(const char *exc, const char *node, char *err, size_t errlen);
 
 #endif /* IDLEACC_PLUGIN_H */

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * check_plugin.c - the SPANK plugin's pure parts: plugstack.conf arguments and --desktop-signal
- * (read exactly as idleaccd reads the job-start that carries it).
+ * check_plugin.c - the SPANK plugin's pure parts: plugstack.conf arguments, --desktop-signal
+ * (read exactly as idleaccd reads the job-start that carries it), and the exclusion list of a
+ * refused job.
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <slurm/slurm.h>
 
 #include "ctl.h"
 #include "defaults.h"
@@ -727,6 +731,99 @@ START_TEST(test_signal_err_truncated)
 }
 END_TEST
 
+/* ------------------------------------------------------------- the exclusion list */
+
+static int strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted names of hostlist [list], one per line (what scontrol show hostnames prints). */
+static char *names_of(const char *list)
+{
+	__typeof__(slurm_hostlist_create(NULL)) hl = slurm_hostlist_create(list);
+	size_t cap = 16, n = 0, i, len = 0;
+	char **v = malloc(cap * sizeof(*v)), *h, *out;
+
+	ck_assert_ptr_nonnull(hl);
+	while ((h = slurm_hostlist_shift(hl))) {
+		if (n == cap)
+			v = realloc(v, (cap *= 2) * sizeof(*v));
+		v[n++] = h;
+		len += strlen(h) + 1;
+	}
+	slurm_hostlist_destroy(hl);
+	qsort(v, n, sizeof(*v), strcmp_ptr);
+	out = calloc(1, len + 1);
+	for (i = 0; i < n; i++) {
+		strcat(out, v[i]);
+		strcat(out, "\n");
+		free(v[i]);
+	}
+	free(v);
+	return out;
+}
+
+START_TEST(test_exclude_add)
+{
+	char err[256] = "", *got, *names;
+
+	got = idleacc_exclude_add(NULL, "d1", err, sizeof(err));
+	ck_assert_str_eq(got, "d1");
+	free(got);
+	got = idleacc_exclude_add("", "d1", err, sizeof(err));
+	ck_assert_str_eq(got, "d1");
+	free(got);
+	got = idleacc_exclude_add("d[2-3]", "d1", err, sizeof(err));
+	ck_assert_str_eq(got, "d[1-3]");
+	free(got);
+	got = idleacc_exclude_add("lab-b2,d3", "lab-a7", err, sizeof(err));
+	names = names_of(got);
+	ck_assert_str_eq(names, "d3\nlab-a7\nlab-b2\n");
+	free(names);
+	free(got);
+	ck_assert_str_eq(err, "");
+}
+END_TEST
+
+START_TEST(test_exclude_add_long)
+{
+	char err[256] = "", *got, *before, *after, *want, *list;
+	size_t i, len = 0;
+
+	/* 600 names that share no numeric range: 3 kB, longer than any fixed buffer. */
+	list = malloc(600 * 6 + 1);
+	list[0] = '\0';
+	for (i = 0; i < 600; i++)
+		len += (size_t)sprintf(list + len, "%sx%c%c%c", i ? "," : "", (char)('a' + i / 100),
+				       (char)('a' + i / 10 % 10), (char)('a' + i % 10));
+	ck_assert_uint_gt(strlen(list), 2048);
+	got = idleacc_exclude_add(list, "d1", err, sizeof(err));
+	ck_assert_ptr_nonnull(got);
+	ck_assert_uint_gt(strlen(got), strlen(list));
+	before = names_of(list);
+	after = names_of(got);
+	want = malloc(strlen(before) + 4);
+	sprintf(want, "d1\n%s", before); /* "d1" sorts before every "x..." */
+	ck_assert_str_eq(after, want);
+	free(want);
+	free(after);
+	free(before);
+	free(got);
+	free(list);
+}
+END_TEST
+
+START_TEST(test_exclude_add_bad)
+{
+	char err[256] = "";
+
+	/* libslurm also says why on stderr. */
+	ck_assert_ptr_null(idleacc_exclude_add("d[3-1]", "d5", err, sizeof(err)));
+	ck_assert_str_eq(err, "excluded nodes \"d[3-1]\" are not a hostlist");
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("plugin");
@@ -774,6 +871,12 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_signal_bad_range);
 	tcase_add_test(tc, test_signal_long_name);
 	tcase_add_test(tc, test_signal_err_truncated);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("exclude");
+	tcase_add_test(tc, test_exclude_add);
+	tcase_add_test(tc, test_exclude_add_long);
+	tcase_add_test(tc, test_exclude_add_bad);
 	suite_add_tcase(s, tc);
 	return s;
 }
