@@ -240,6 +240,7 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 	int64_t now = idle_now_ms();
 	size_t n;
 	char *arg1;
+	int prio;
 
 	snprintf(line, sizeof(line), "%s", req);
 	n = strlen(line);
@@ -277,9 +278,14 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 		 * at most one interval old.
 		 */
 		agent_plugreq(&d->st, uid, line, arg1, now, resp, sizeof(resp));
-		agent_log(!ctl_answer(resp, CTL_ERROR) && !ctl_answer(resp, CTL_REFUSED) ? LOG_DEBUG
-											 : LOG_INFO,
-			  "request \"%s%s%.64s\" from %s: %s", line, arg1 ? " " : "",
+		/* An error for slurmd means the plugin and idleaccd disagree: this job goes
+		 * unprotected (no job-start) or refused. */
+		prio = LOG_DEBUG;
+		if (ctl_answer(resp, CTL_ERROR))
+			prio = uid == 0 ? LOG_ERR : LOG_INFO;
+		else if (ctl_answer(resp, CTL_REFUSED))
+			prio = LOG_INFO;
+		agent_log(prio, "request \"%s%s%.64s\" from %s: %s", line, arg1 ? " " : "",
 			  arg1 ? arg1 : "", user, resp);
 		return strdup(resp);
 	}

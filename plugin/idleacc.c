@@ -10,6 +10,9 @@
  *
  * What never happens, whatever fails: a negative return in slurmd or slurmstepd. In Slurm 22.05
  * that drains the node and holds the job (prolog), fails it (task) or loses it silently (init).
+ * What is never quiet: anything that leaves a job on the desktop without the owner's full
+ * protection (a refusal that could not send it away, a notice idleaccd did not take) is logged
+ * with slurm_error.
  */
 #include "config.h"
 
@@ -162,17 +165,23 @@ static bool admitted(const char *node, uint32_t jobid, char *why, size_t len)
 	return yes;
 }
 
-/* Best effort: idleaccd learns of the job, or a debug line says why not. */
-static void notify(const char *node, const char *req)
+/*
+ * Tells idleaccd that job [jobid] started or ended here ([req]). Never delays the job beyond
+ * agent_timeout; a notice that is not taken is an error, because it weakens the owner's
+ * protection: without job-start idleaccd finds the job only in a listing (one more Slurm call
+ * before it can stop the job when the owner comes back) and without its --desktop-signal.
+ */
+static void notify(const char *node, uint32_t jobid, const char *req)
 {
 	char err[512], *resp = NULL;
 
 	if (idleacc_agent_call(&conf, node, req, &resp, err, sizeof(err)) < 0) {
-		slurm_debug(IDLEACC_TAG "\"%s\" not delivered: %s", req, err);
+		slurm_error(IDLEACC_TAG "job %u: \"%s\" failed: %s", jobid, req, err);
 		return;
 	}
-	if (strcmp(resp, "ok"))
-		slurm_debug(IDLEACC_TAG "\"%s\": idleaccd answered \"%.60s\"", req, resp);
+	if (strcmp(resp, CTL_OK))
+		slurm_error(IDLEACC_TAG "job %u: \"%s\" failed: idleaccd answered \"%.80s\"", jobid,
+			    req, resp);
 	free(resp);
 }
 
@@ -231,7 +240,7 @@ int slurm_spank_job_prolog(spank_t sp, int ac, char **av)
 	}
 	job_signal(jobid, sig, sizeof(sig));
 	snprintf(req, sizeof(req), CTL_JOB_START " %u%s%s", jobid, sig[0] ? " " : "", sig);
-	notify(node, req);
+	notify(node, jobid, req);
 	return 0;
 }
 
@@ -264,6 +273,6 @@ int slurm_spank_job_epilog(spank_t sp, int ac, char **av)
 	if (!job_and_node(sp, "epilog", &jobid, &node))
 		return 0;
 	snprintf(req, sizeof(req), CTL_JOB_END " %u", jobid);
-	notify(node, req);
+	notify(node, jobid, req);
 	return 0;
 }

@@ -6,13 +6,15 @@
  *
  * Usage: fake_idleaccd SOCKET LOG VERDICT
  *   VERDICT is sent as is ("yes", "no: IDLEACC: ..."), except "@silent" (accept, never answer:
- *   the plugin's timeout) and "@garbage" (a framed answer that is neither yes nor no).
+ *   the plugin's timeout), "@garbage" (a framed answer that is neither yes nor no) and
+ *   "@no-notices" (admit "yes", but job-start and job-end answered with an error).
  * Serves one client at a time until SIGTERM; the socket is removed on exit.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +35,13 @@ static void on_term(int sig)
 
 static const char *answer(const char *req, const char *verdict)
 {
+	bool notices = strcmp(verdict, "@no-notices");
+
 	if (!strncmp(req, CTL_ADMIT " ", strlen(CTL_ADMIT " ")))
-		return !strcmp(verdict, "@garbage") ? "maybe later" : verdict;
+		return !strcmp(verdict, "@garbage") ? "maybe later" : notices ? verdict : CTL_YES;
 	if (!strncmp(req, CTL_JOB_START " ", strlen(CTL_JOB_START " ")) ||
 	    !strncmp(req, CTL_JOB_END " ", strlen(CTL_JOB_END " ")))
-		return CTL_OK;
+		return notices ? CTL_OK : CTL_ERROR ": too many jobs tracked on this node";
 	return CTL_ERROR ": unknown request";
 }
 
