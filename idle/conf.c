@@ -16,6 +16,7 @@
 
 #include "defaults.h"
 #include "idle_int.h"
+#include "signame.h"
 
 /*
  * How loading works. libyaml's document API reads the whole file into a tree of nodes, each
@@ -467,44 +468,15 @@ static int parse_bool(const char *s, bool *out)
 	return -1;
 }
 
-static const struct {
-	const char *name; /* without "SIG" */
-	int num;
-} signals[] = {
-    {"HUP", SIGHUP},   {"INT", SIGINT},	  {"QUIT", SIGQUIT},	 {"ILL", SIGILL},
-    {"TRAP", SIGTRAP}, {"ABRT", SIGABRT}, {"BUS", SIGBUS},	 {"FPE", SIGFPE},
-    {"KILL", SIGKILL}, {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},	 {"USR2", SIGUSR2},
-    {"PIPE", SIGPIPE}, {"ALRM", SIGALRM}, {"TERM", SIGTERM},	 {"CHLD", SIGCHLD},
-    {"CONT", SIGCONT}, {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},	 {"TTIN", SIGTTIN},
-    {"TTOU", SIGTTOU}, {"URG", SIGURG},	  {"XCPU", SIGXCPU},	 {"XFSZ", SIGXFSZ},
-    {"PROF", SIGPROF}, {"IO", SIGIO},	  {"VTALRM", SIGVTALRM}, {"WINCH", SIGWINCH},
-    {"SYS", SIGSYS},
-#ifdef SIGPWR
-    {"PWR", SIGPWR},
-#endif
-};
-
-/* "TERM", "SIGTERM", "sigterm" or "15". Returns 0, -1 if unknown, -2 if a number out of range. */
+/* "TERM", "SIGTERM", "sigterm" or "15", in the grammar every program shares (common/signame.h).
+ * Returns 0, -1 if not a signal, -2 if a number out of range. */
 static int parse_signal(const char *s, int *out)
 {
-	const char *name = s;
-	size_t i;
+	int sig = signame_parse(s, strlen(s));
 
-	if (*s && strspn(s, "0123456789") == strlen(s)) {
-		if (strlen(s) > 2 || atoi(s) < 1 || atoi(s) > 64)
-			return -2;
-		*out = atoi(s);
-		return 0;
-	}
-	if (!strncasecmp(name, "SIG", 3))
-		name += 3;
-	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
-		if (!strcasecmp(name, signals[i].name)) {
-			*out = signals[i].num;
-			return 0;
-		}
-	}
-	return -1;
+	if (sig > 0)
+		*out = sig;
+	return sig > 0 ? 0 : sig == SIGNAME_RANGE ? -2 : -1;
 }
 
 /* ---------------------------------------------------------------- hours */
@@ -761,13 +733,13 @@ static int policy_value(struct loader *L, const char *path, size_t i, yaml_node_
 			return -1;
 		r = parse_signal(s, &pol->warn_signal);
 		if (r == -2)
-			error_at(L, &v->start_mark, "%s.%s: %s is out of range 1-64", path,
-				 pk->name, s);
+			error_at(L, &v->start_mark, "%s.%s: %s is out of range 1-%d", path,
+				 pk->name, s, SIGNAME_NUM_MAX);
 		else if (r < 0)
 			error_at(L, &v->start_mark,
 				 "%s.%s: \"%s\" is not a signal (a name like TERM or SIGUSR1, or a "
-				 "number 1-64)",
-				 path, pk->name, s);
+				 "number 1-%d)",
+				 path, pk->name, s, SIGNAME_NUM_MAX);
 		return r < 0 ? -1 : 0;
 	case K_REMOTE:
 		if (!(s = want_scalar(L, path, pk->name, v, "count or ignore")))

@@ -8,6 +8,8 @@
 
 #include <signal.h>
 
+#include "ctl.h"
+
 /* HTCondor's desktop policy starts jobs after 15 min of keyboard idle (StartIdleTime). */
 #define DEF_IDLE_AFTER (15 * 60)
 
@@ -63,7 +65,8 @@
 /* A console user may keep the PC out for a working day at a time. */
 #define DEF_AGENT_MAX_HOLD (12 * 3600)
 
-#define DEF_AGENT_RUN_DIR "/run/idleaccd"
+/* Where the plugin finds the socket too: the control socket's contract (common/ctl.h). */
+#define DEF_AGENT_RUN_DIR CTL_RUN_DIR
 #define DEF_AGENT_STATE_DIR "/var/lib/idleaccd"
 
 /* Where idleacc.yaml lives when neither -c nor $SLURM_CONF says: beside slurm.conf. */

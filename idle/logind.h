@@ -14,6 +14,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include "ctl.h"
+
 #define IDLE_LOGIND_NAME    "org.freedesktop.login1"
 #define IDLE_LOGIND_PATH    "/org/freedesktop/login1"
 #define IDLE_LOGIND_MANAGER IDLE_LOGIND_NAME ".Manager"
@@ -23,9 +25,10 @@
 #define IDLE_LOGIND_SEAT0_PATH IDLE_LOGIND_PATH "/seat/seat0"
 
 /* A healthy logind answers in milliseconds; a hung one must not stall the agent's loop, which
- * also watches the keyboard. Passed to every call rather than set on the connection because
+ * also watches the keyboard and answers the plugin: the control socket's timeouts are derived
+ * from this bound (common/ctl.h). Passed to every call rather than set on the connection because
  * sd_bus_set_method_call_timeout() needs libsystemd 240 and configure accepts 221. */
-#define IDLE_LOGIND_CALL_TIMEOUT_USEC (2 * 1000000ULL)
+#define IDLE_LOGIND_CALL_TIMEOUT_USEC (CTL_SAMPLE_BLOCK_MS * 1000ULL)
 
 /* What GetAll told about one session. */
 struct idle_logind_session {

@@ -9,6 +9,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "ctl.h"
 #include "idle_int.h"
 #include "logind.h"
 

@@ -122,15 +122,15 @@ static void respond(struct agent_ctl_client *c, char *text)
 		return;
 	}
 	n = strlen(text);
-	if (n > AGENT_RESP_MAX)
-		n = AGENT_RESP_MAX;
+	if (n > CTL_RESP_MAX)
+		n = CTL_RESP_MAX;
 	c->out = malloc(n + 4);
 	if (!c->out) {
 		free(text);
 		drop(c);
 		return;
 	}
-	agent_proto_put_len((uint8_t *)c->out, (uint32_t)n);
+	ctl_put_len((uint8_t *)c->out, (uint32_t)n);
 	memcpy(c->out + 4, text, n);
 	free(text);
 	c->outlen = n + 4;
@@ -187,24 +187,24 @@ static void read_client(struct agent_ctl *ctl, struct agent_ctl_client *c)
 		}
 		c->got += (size_t)r;
 		if (c->got == 4) {
-			c->len = agent_proto_get_len(c->hdr);
+			c->len = ctl_get_len(c->hdr);
 			/* Checked before a byte of the body is read or stored. */
-			if (c->len > AGENT_REQ_MAX) {
+			if (c->len > CTL_REQ_MAX) {
 				snprintf(msg, sizeof(msg),
-					 "error: request too long (%u bytes, at most %d)", c->len,
-					 AGENT_REQ_MAX);
+					 CTL_ERROR ": request too long (%u bytes, at most %d)",
+					 c->len, CTL_REQ_MAX);
 				respond_str(c, msg);
 				return;
 			}
 			if (c->len == 0) {
-				respond_str(c, "error: empty request");
+				respond_str(c, CTL_ERROR ": empty request");
 				return;
 			}
 		}
 		if (c->got > 4 && c->got == 4 + (size_t)c->len) {
 			c->req[c->len] = '\0';
 			if (strlen(c->req) != c->len) {
-				respond_str(c, "error: request contains a NUL byte");
+				respond_str(c, CTL_ERROR ": request contains a NUL byte");
 				return;
 			}
 			respond(c, ctl->handler(ctl->arg, c->req, c->uid));

@@ -13,28 +13,29 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "proto.h"
+#include "ctl.h"
 
-#define AGENT_CTL_CLIENTS     8	   /* clients served at once; more wait in the backlog */
-#define AGENT_CTL_DEADLINE_MS 2000 /* a client must finish its exchange within this */
+#define AGENT_CTL_CLIENTS 8 /* clients served at once; more wait in the backlog */
+/* A client must finish its exchange within this of being accepted (derived in ctl.h). */
+#define AGENT_CTL_DEADLINE_MS CTL_SERVER_DEADLINE_MS
 
 /*
- * Answers one request. [req] is NUL-terminated (at most AGENT_REQ_MAX bytes); [uid] comes
- * from SO_PEERCRED. Returns a malloc'd response (at most AGENT_RESP_MAX bytes), or NULL when
+ * Answers one request. [req] is NUL-terminated (at most CTL_REQ_MAX bytes); [uid] comes
+ * from SO_PEERCRED. Returns a malloc'd response (at most CTL_RESP_MAX bytes), or NULL when
  * out of memory.
  */
 typedef char *(*agent_ctl_handler)(void *arg, const char *req, uid_t uid);
 
 struct agent_ctl_client {
-	int fd;			     /* -1 if the slot is free */
-	uid_t uid;		     /* the peer, from SO_PEERCRED */
-	int64_t deadline_ms;	     /* monotonic ms by which the exchange must end */
-	uint8_t hdr[4];		     /* the length prefix as it arrives */
-	size_t got;		     /* bytes of header + request read so far */
-	uint32_t len;		     /* the request's announced length */
-	char req[AGENT_REQ_MAX + 1]; /* the request, NUL-terminated */
-	char *out;		     /* framed response being written, NULL while reading */
-	size_t outlen, outoff;	     /* its length and how much is written */
+	int fd;			   /* -1 if the slot is free */
+	uid_t uid;		   /* the peer, from SO_PEERCRED */
+	int64_t deadline_ms;	   /* monotonic ms by which the exchange must end */
+	uint8_t hdr[4];		   /* the length prefix as it arrives */
+	size_t got;		   /* bytes of header + request read so far */
+	uint32_t len;		   /* the request's announced length */
+	char req[CTL_REQ_MAX + 1]; /* the request, NUL-terminated */
+	char *out;		   /* framed response being written, NULL while reading */
+	size_t outlen, outoff;	   /* its length and how much is written */
 };
 
 struct agent_ctl {

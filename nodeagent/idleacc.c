@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "notify.h"
-#include "proto.h"
 #include "report.h"
 
 #define DEFAULT_HOLD (60 * 60) /* "idleacc hold" without --for: an hour */
@@ -85,11 +85,10 @@ static void socket_path(const char *node, char *out, size_t len)
 
 	if (!c)
 		c = idle_config_load(NULL, host, sizeof(host));
-	snprintf(run_dir, sizeof(run_dir), "%s",
-		 c ? idle_config_agent(c)->run_dir : "/run/idleaccd");
+	snprintf(run_dir, sizeof(run_dir), "%s", c ? idle_config_agent(c)->run_dir : CTL_RUN_DIR);
 	idle_config_free(c);
 	if (node) {
-		snprintf(out, len, "%s/%s.sock", run_dir, node);
+		ctl_socket_path(run_dir, node, out, len);
 		return;
 	}
 	dir = opendir(run_dir);
@@ -111,7 +110,7 @@ static void socket_path(const char *node, char *out, size_t len)
 		return;
 	}
 	short_hostname(host, sizeof(host));
-	snprintf(out, len, "%s/%s.sock", run_dir, host);
+	ctl_socket_path(run_dir, host, out, len);
 }
 
 /*
@@ -124,7 +123,7 @@ static int call(const char *sock, const char *req, char *msg, size_t msglen)
 	char err[PATH_MAX + 128], *resp = NULL;
 	int rc = 1;
 
-	if (agent_proto_call(sock, req, &resp, err, sizeof(err)) < 0) {
+	if (ctl_call(sock, req, CTL_CLI_TIMEOUT_MS, &resp, err, sizeof(err)) < 0) {
 		if (errno == ENOENT || errno == ECONNREFUSED)
 			snprintf(msg, msglen, "%s (is idleaccd running?)", err);
 		else
@@ -133,7 +132,7 @@ static int call(const char *sock, const char *req, char *msg, size_t msglen)
 		return 1;
 	}
 	snprintf(msg, msglen, "%.*s", (int)strcspn(resp, "\n"), resp);
-	if (!strncmp(resp, "error:", 6) || !strncmp(resp, "refused:", 8)) {
+	if (ctl_answer(resp, CTL_ERROR) || ctl_answer(resp, CTL_REFUSED)) {
 		fprintf(stderr, "idleacc: %s\n", resp);
 	} else {
 		fputs(resp, stdout);
@@ -244,7 +243,7 @@ int main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *node = NULL, *sock = NULL, *conf = NULL, *cmd;
-	char path[PATH_MAX], req[64], msg[AGENT_RESP_MAX + 1];
+	char path[PATH_MAX], req[64], msg[CTL_RESP_MAX + 1];
 	int64_t hold = DEFAULT_HOLD;
 	bool once = false, notify_too = false;
 	int c, rc;
@@ -271,7 +270,7 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		return bad_usage("%s", "a command is missing");
 	cmd = argv[optind];
-	if (strcmp(cmd, "status") && strcmp(cmd, "hold") && strcmp(cmd, "release") &&
+	if (strcmp(cmd, CTL_STATUS) && strcmp(cmd, CTL_HOLD) && strcmp(cmd, CTL_RELEASE) &&
 	    strcmp(cmd, "probe"))
 		return bad_usage("unknown command \"%s\"", cmd);
 	argc -= optind;
@@ -280,7 +279,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+c:", sub, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (strcmp(cmd, "hold"))
+			if (strcmp(cmd, CTL_HOLD))
 				return bad_usage("--for belongs to hold, not %s", cmd);
 			if (idle_parse_duration(optarg, &hold) < 0 || hold <= 0)
 				return bad_usage("bad duration \"%s\" (try 90m, 2h)", optarg);
@@ -315,8 +314,8 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s", sock);
 	else
 		socket_path(node, path, sizeof(path));
-	if (!strcmp(cmd, "hold"))
-		snprintf(req, sizeof(req), "hold %lld", (long long)hold);
+	if (!strcmp(cmd, CTL_HOLD))
+		snprintf(req, sizeof(req), CTL_HOLD " %lld", (long long)hold);
 	else
 		snprintf(req, sizeof(req), "%s", cmd);
 	rc = call(path, req, msg, sizeof(msg));

@@ -31,6 +31,7 @@
 #include "clock.h"
 #include "console.h"
 #include "control.h"
+#include "ctl.h"
 #include "cycle.h"
 #include "log.h"
 #include "plan.h"
@@ -262,11 +263,12 @@ static void reload(struct daemon *d)
 static char *handle_request(void *arg, const char *req, uid_t uid)
 {
 	struct daemon *d = arg;
-	char line[AGENT_REQ_MAX + 1], resp[512], user[AGENT_USER_LEN], pwbuf[1024];
+	char line[CTL_REQ_MAX + 1], resp[512], user[AGENT_USER_LEN], pwbuf[1024];
 	struct passwd pw, *pwr = NULL;
 	int64_t now = now_ms(d);
 	size_t n;
 	char *arg1;
+	int prio;
 
 	snprintf(line, sizeof(line), "%s", req);
 	n = strlen(line);
@@ -280,10 +282,10 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 	else
 		snprintf(user, sizeof(user), "%u", (unsigned)uid);
 
-	if (!strcmp(line, "status") && !arg1) {
+	if (!strcmp(line, CTL_STATUS) && !arg1) {
 		struct agent_buf b;
 		char header[PATH_MAX + 128];
-		char *out = malloc(AGENT_RESP_MAX);
+		char *out = malloc(CTL_RESP_MAX);
 
 		if (!out)
 			return NULL;
@@ -291,39 +293,45 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 			 PACKAGE_VERSION, (int)getpid(),
 			 idle_config_path(d->cfg)[0] ? idle_config_path(d->cfg)
 						     : "(built-in defaults)");
-		agent_buf_init(&b, out, AGENT_RESP_MAX);
+		agent_buf_init(&b, out, CTL_RESP_MAX);
 		agent_report_status(&b, &d->st, &d->params, d->have_snap ? &d->snap : NULL, header,
 				    now);
 		return out;
 	}
 	if (agent_plugreq_is(line)) {
 		/*
-		 * The launch guard exists for the owner who came back since the last tick: decide
-		 * on a sample taken now, not on one up to [interval] old.
+		 * Admit answers from the latest verdict, never from a sample of its own: a sample
+		 * may block for CTL_SAMPLE_BLOCK_MS, and the plugin's budget has room for one in
+		 * progress, not for another. Input events and the periodic sample keep the verdict
+		 * at most one interval old.
 		 */
-		if (!strcmp(line, "admit") && uid == 0)
-			sample(d);
-		agent_plugreq(&d->st, uid, line, arg1, now_ms(d), resp, sizeof(resp));
-		agent_log(strncmp(resp, "error", 5) && strncmp(resp, "refused", 7) ? LOG_DEBUG
-										   : LOG_INFO,
-			  "request \"%s%s%.64s\" from %s: %s", line, arg1 ? " " : "",
+		agent_plugreq(&d->st, uid, line, arg1, now, resp, sizeof(resp));
+		/* An error for slurmd means the plugin and idleaccd disagree: this job goes
+		 * unprotected (no job-start) or refused. */
+		prio = LOG_DEBUG;
+		if (ctl_answer(resp, CTL_ERROR))
+			prio = uid == 0 ? LOG_ERR : LOG_INFO;
+		else if (ctl_answer(resp, CTL_REFUSED))
+			prio = LOG_INFO;
+		agent_log(prio, "request \"%s%s%.64s\" from %s: %s", line, arg1 ? " " : "",
 			  arg1 ? arg1 : "", user, resp);
 		return strdup(resp);
 	}
-	if (!strcmp(line, "hold") || !strcmp(line, "release")) {
+	if (!strcmp(line, CTL_HOLD) || !strcmp(line, CTL_RELEASE)) {
 		char why[256];
 		bool console =
 		    agent_console_user(idle_config_sources(d->cfg), NULL, uid, why, sizeof(why));
 		int64_t secs;
 
-		if (!strcmp(line, "release")) {
+		if (!strcmp(line, CTL_RELEASE)) {
 			if (arg1)
-				snprintf(resp, sizeof(resp), "error: release takes no argument");
+				snprintf(resp, sizeof(resp),
+					 CTL_ERROR ": release takes no argument");
 			else
 				agent_release(&d->st, (uint32_t)uid, user, console, now, resp,
 					      sizeof(resp));
 		} else if (!arg1 || idle_parse_duration(arg1, &secs) < 0) {
-			snprintf(resp, sizeof(resp), "error: usage: hold SECONDS");
+			snprintf(resp, sizeof(resp), CTL_ERROR ": usage: hold SECONDS");
 		} else {
 			agent_hold(&d->st, (uint32_t)uid, user, console, secs, d->aconf.max_hold,
 				   now, resp, sizeof(resp));
@@ -337,11 +345,11 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 			break;
 	if (line[n] || n > 40)
 		snprintf(resp, sizeof(resp),
-			 "error: unknown request (expected status, hold SECONDS or release)");
+			 CTL_ERROR ": unknown request (expected status, hold SECONDS or release)");
 	else
 		snprintf(resp, sizeof(resp),
-			 "error: unknown request \"%s%s%s\" (expected status, hold SECONDS or"
-			 " release)",
+			 CTL_ERROR ": unknown request \"%s%s%s\" (expected status, hold SECONDS or"
+				   " release)",
 			 line, arg1 ? " " : "", arg1 && strlen(arg1) < 40 ? arg1 : "");
 	agent_log(LOG_INFO, "bad request from %s: %s", user, resp);
 	return strdup(resp);
@@ -421,9 +429,11 @@ static int setup(struct daemon *d)
 	if (find_node(d) < 0)
 		return -1;
 	set_params(d);
-	if (!d->sock_path[0])
-		snprintf(d->sock_path, sizeof(d->sock_path), "%s/%s.sock", d->aconf.run_dir,
-			 d->node);
+	if (!d->sock_path[0] &&
+	    ctl_socket_path(d->aconf.run_dir, d->node, d->sock_path, sizeof(d->sock_path)) < 0) {
+		agent_log(LOG_ERR, "%s/%s.sock: socket path too long", d->aconf.run_dir, d->node);
+		return -1;
+	}
 	snprintf(d->pid_path, sizeof(d->pid_path), "%s/%s.pid", d->aconf.run_dir, d->node);
 	snprintf(d->state_path, sizeof(d->state_path), "%s/%s.state", d->aconf.state_dir, d->node);
 	if (mkdirs(d->aconf.run_dir, 0755) < 0 || mkdirs(d->aconf.state_dir, 0700) < 0) {

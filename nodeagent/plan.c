@@ -33,7 +33,9 @@
 #include <time.h>
 
 #include "cycle.h"
+#include "ctl.h"
 #include "plan.h"
+#include "signame.h"
 
 void agent_state_init(struct agent_state *st, const char *node)
 {
@@ -855,7 +857,7 @@ static void hhmm(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-#define REFUSED_RIGHTS "refused: only root or the console user may hold this desktop"
+#define REFUSED_RIGHTS CTL_REFUSED ": only root or the console user may hold this desktop"
 
 int agent_hold(struct agent_state *st, uint32_t uid, const char *user, bool console, int64_t secs,
 	       int64_t max_hold, int64_t now_ms, char *resp, size_t len)
@@ -867,15 +869,15 @@ int agent_hold(struct agent_state *st, uint32_t uid, const char *user, bool cons
 		return -1;
 	}
 	if (secs <= 0) {
-		snprintf(resp, len, "error: a hold needs a duration above 0");
+		snprintf(resp, len, CTL_ERROR ": a hold needs a duration above 0");
 		return -1;
 	}
 	if (max_hold <= 0) {
-		snprintf(resp, len, "refused: holds are turned off here (max_hold 0)");
+		snprintf(resp, len, CTL_REFUSED ": holds are turned off here (max_hold 0)");
 		return -1;
 	}
 	if (secs > max_hold) {
-		snprintf(resp, len, "refused: a hold of %s is longer than max_hold (%s)",
+		snprintf(resp, len, CTL_REFUSED ": a hold of %s is longer than max_hold (%s)",
 			 idle_format_duration(secs, a, sizeof(a)),
 			 idle_format_duration(max_hold, b, sizeof(b)));
 		return -1;
@@ -891,7 +893,7 @@ int agent_hold(struct agent_state *st, uint32_t uid, const char *user, bool cons
 	st->dirty = true;
 	agent_note(st, now_ms, LOG_NOTICE, true, "hold by %s (uid %" PRIu32 ") until %s (%s)",
 		   st->hold_user, uid, at, idle_format_duration(secs, a, sizeof(a)));
-	snprintf(resp, len, "ok: held by %s until %s", st->hold_user, at);
+	snprintf(resp, len, CTL_OK ": held by %s until %s", st->hold_user, at);
 	return 0;
 }
 
@@ -903,11 +905,11 @@ int agent_release(struct agent_state *st, uint32_t uid, const char *user, bool c
 		return -1;
 	}
 	if (!agent_hold_active(st, now_ms)) {
-		snprintf(resp, len, "ok: no hold");
+		snprintf(resp, len, CTL_OK ": no hold");
 		return 0;
 	}
 	agent_note(st, now_ms, LOG_NOTICE, true, "hold by %s released by %s", st->hold_user, user);
-	snprintf(resp, len, "ok: hold by %s released", st->hold_user);
+	snprintf(resp, len, CTL_OK ": hold by %s released", st->hold_user);
 	st->hold_until_ms = 0;
 	st->hold_uid = 0;
 	st->hold_user[0] = st->hold_reason[0] = '\0';
@@ -950,20 +952,6 @@ const char *agent_fate_name(enum agent_fate f)
 		return "cancelled";
 	}
 	return "?";
-}
-
-const char *agent_signal_name(int sig, char *buf, size_t len)
-{
-	const char *n = NULL;
-
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
-	n = sigabbrev_np(sig);
-#endif
-	if (n)
-		snprintf(buf, len, "%s", n);
-	else
-		snprintf(buf, len, "%d", sig);
-	return buf;
 }
 
 void agent_job_warning(const struct agent_params *p, const struct agent_tjob *j, int *sig,
@@ -1056,7 +1044,7 @@ int agent_job_started(struct agent_state *st, uint32_t job, int sig, int64_t sec
 	if (sig)
 		agent_note(st, now_ms, LOG_INFO, false,
 			   "job %" PRIu32 " started here (--desktop-signal %s@%" PRId64 ")", job,
-			   agent_signal_name(sig, name, sizeof(name)), secs);
+			   signame_format(sig, name, sizeof(name)), secs);
 	else
 		agent_note(st, now_ms, LOG_INFO, false, "job %" PRIu32 " started here", job);
 	return 0;

@@ -264,9 +264,6 @@ const char *agent_fate_name(enum agent_fate f);
 
 struct agent_tjob *agent_job_find(struct agent_state *st, uint32_t id);
 
-/* "USR1" for SIGUSR1 (as kill -l names it), or the number where the C library has no name. */
-const char *agent_signal_name(int sig, char *buf, size_t len);
-
 /*
  * The warning [j] gets before a requeue or cancel: its own --desktop-signal if it gave one
  * (its grace capped by the policy's warn_grace), else the policy's. [*sig] 0: no warning.

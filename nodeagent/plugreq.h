@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * plugreq.h - the SPANK plugin's requests on the control socket, from slurmd (root) only:
+ * plugreq.h - the SPANK plugin's requests on the control socket, from slurmd (root) only
+ * (verbs and answers are common/ctl.h's):
  *   admit JOBID                    -> "yes" | "no: REASON"
- *   job-start JOBID [SIG@SECONDS]  -> "ok"   (SIG@SECONDS: the job's --desktop-signal)
+ *   job-start JOBID [SIG@SECONDS]  -> "ok"   (SIG@SECONDS: the job's --desktop-signal, in
+ *                                             common/signame.h's grammar, as the plugin wrote it)
  *   job-end JOBID                  -> "ok"
  * Anyone else gets "refused: ...", bad arguments "error: ...". Parsing and answers only: the
  * decisions are plan.c's (agent_admit, agent_job_started, agent_job_ended).
@@ -17,22 +19,16 @@
 
 #include "plan.h"
 
-#define AGENT_SIGNAL_MAX_SECS 86400 /* the longest grace a job may ask (as the plugin checks) */
-
 /* True if [verb] is one of the plugin's requests. */
 bool agent_plugreq_is(const char *verb);
 
 /*
  * Answers the plugin's request [verb] with arguments [args] (NULL or "" if none) from [uid]
- * into [resp]. For "admit", the caller has just sampled and observed a fresh verdict.
+ * into [resp]. "admit" answers from the verdict [st] holds, never from a sample of its own: a
+ * sample may block for up to CTL_SAMPLE_BLOCK_MS, more than the plugin can wait, while the
+ * verdict is kept fresh by input events and the periodic sample.
  */
 void agent_plugreq(struct agent_state *st, uid_t uid, const char *verb, const char *args,
 		   int64_t now_ms, char *resp, size_t len);
-
-/*
- * Parses "SIG@SECONDS" (SIG a name with or without SIG, or a number 1-64; SECONDS
- * 0..AGENT_SIGNAL_MAX_SECS). Returns 0, or -1.
- */
-int agent_desktop_signal_parse(const char *s, int *sig, int64_t *secs);
 
 #endif /* AGENT_PLUGREQ_H */

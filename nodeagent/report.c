@@ -10,6 +10,7 @@
 
 #include "cycle.h"
 #include "report.h"
+#include "signame.h"
 
 void agent_buf_init(struct agent_buf *b, char *mem, size_t cap)
 {
@@ -216,7 +217,7 @@ static void report_job(struct agent_buf *b, const struct agent_state *st,
 	}
 	if (j->warn_sig)
 		agent_buf_add(b, " [--desktop-signal %s@%" PRId64 "]",
-			      agent_signal_name(j->warn_sig, t1, sizeof(t1)), j->warn_secs);
+			      signame_format(j->warn_sig, t1, sizeof(t1)), j->warn_secs);
 	if (j->busy)
 		agent_buf_add(b, " (call in progress)");
 	agent_buf_add(b, "\n");

@@ -4,27 +4,17 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "defaults.h"
+#include "ctl.h"
 #include "idleacc.h"
+#include "signame.h"
 
-/*
- * A job should not start where the owner's state is unknown, yet slurmd must not wait long in
- * a prolog: idleaccd answers from memory in well under a millisecond, so a second means it is
- * stuck, not busy.
- */
-#define DEF_AGENT_TIMEOUT_MS 1000
-#define MAX_AGENT_TIMEOUT_MS 10000
-
-/* The longest grace a job may ask before a requeue: a day is longer than any owner waits. */
-#define MAX_SIGNAL_SECS 86400
+#define STR_(x) #x
+#define STR(x)	STR_(x) /* a number macro as a string literal */
 
 void idleacc_conf_default(struct idleacc_conf *c)
 {
@@ -46,8 +36,9 @@ void idleacc_conf_default(struct idleacc_conf *c)
 	/* When memory runs out, the kernel kills a job, never the owner's browser. */
 	c->set_oom = true;
 	c->oom_score_adj = 1000;
-	snprintf(c->socket_dir, sizeof(c->socket_dir), "%s", DEF_AGENT_RUN_DIR);
-	c->agent_timeout_ms = DEF_AGENT_TIMEOUT_MS;
+	snprintf(c->socket_dir, sizeof(c->socket_dir), "%s", CTL_RUN_DIR);
+	/* Long enough for a daemon busy with a sample, short enough for slurmd (ctl.h). */
+	c->agent_timeout_ms = CTL_PLUGIN_TIMEOUT_MS;
 	c->guard = true;
 }
 
@@ -141,7 +132,7 @@ static int parse_one(struct idleacc_conf *c, const char *key, const char *val)
 			return -1;
 		snprintf(c->socket_dir, sizeof(c->socket_dir), "%s", val);
 	} else if (!strcmp(key, "agent_timeout")) {
-		if (parse_int(val, 1, MAX_AGENT_TIMEOUT_MS, &v) < 0)
+		if (parse_int(val, 1, CTL_PLUGIN_TIMEOUT_MAX_MS, &v) < 0)
 			return -1;
 		c->agent_timeout_ms = (int)v;
 	} else if (!strcmp(key, "guard")) {
@@ -171,7 +162,7 @@ static const char *expected(const char *key)
 	if (!strcmp(key, "socket_dir"))
 		return "an absolute path";
 	if (!strcmp(key, "agent_timeout"))
-		return "milliseconds, 1..10000";
+		return "milliseconds, 1.." STR(CTL_PLUGIN_TIMEOUT_MAX_MS);
 	return "on or off";
 }
 
@@ -212,75 +203,38 @@ int idleacc_conf_parse(struct idleacc_conf *c, int ac, char **av, char *err, siz
 	return nbad;
 }
 
-/* Signal names without "SIG", as kill -l and --signal know them. */
-static const struct {
-	const char *name;
-	int signo;
-} signals[] = {
-    {"HUP", SIGHUP},   {"INT", SIGINT},	  {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
-    {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"ALRM", SIGALRM}, {"TERM", SIGTERM},
-    {"CONT", SIGCONT}, {"STOP", SIGSTOP}, {"TSTP", SIGTSTP}, {"URG", SIGURG},
-    {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ}, {"PWR", SIGPWR},   {"WINCH", SIGWINCH},
-};
-
 #define SIGNAL_HINT "(use e.g. USR1@120)"
 
 int idleacc_signal_parse(const char *s, struct idleacc_signal *out, char *err, size_t errlen)
 {
 	const char *at = strchr(s, '@');
-	char name[16];
-	size_t nlen = at ? (size_t)(at - s) : strlen(s);
-	const char *n;
-	long v;
-	size_t i;
+	int nlen = (int)(at ? (size_t)(at - s) : strlen(s));
 
-	if (nlen >= sizeof(name)) {
-		snprintf(err, errlen, "--desktop-signal: unknown signal \"%.*s\" " SIGNAL_HINT,
-			 (int)nlen, s);
-		return -1;
-	}
-	memcpy(name, s, nlen);
-	name[nlen] = '\0';
-	if (!nlen) {
+	/* The grammar is common/signame.h's, as idleaccd reads it; only the words are ours. */
+	switch (signame_spec_parse(s, &out->signo, &out->secs)) {
+	case 0:
+		return 0;
+	case SIGNAME_EMPTY:
 		snprintf(err, errlen, "--desktop-signal: no signal given " SIGNAL_HINT);
-		return -1;
-	}
-	n = !strncasecmp(name, "SIG", 3) ? name + 3 : name;
-	out->signo = 0;
-	if (parse_int(name, 1, SIGRTMAX, &v) == 0) {
-		out->signo = (int)v;
-	} else {
-		for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-			if (!strcasecmp(n, signals[i].name))
-				out->signo = signals[i].signo;
-	}
-	if (!out->signo) {
-		snprintf(err, errlen, "--desktop-signal: unknown signal \"%s\" " SIGNAL_HINT, name);
-		return -1;
-	}
-	if (!at) {
+		break;
+	case SIGNAME_UNKNOWN:
+	case SIGNAME_RANGE:
+		snprintf(err, errlen, "--desktop-signal: unknown signal \"%.*s\" " SIGNAL_HINT,
+			 nlen, s);
+		break;
+	case SIGNAME_NO_GRACE:
 		snprintf(err, errlen, "--desktop-signal: \"%s\" has no @SECONDS " SIGNAL_HINT, s);
-		return -1;
-	}
-	if (parse_int(at + 1, 0, MAX_SIGNAL_SECS, &v) < 0) {
+		break;
+	default:
 		snprintf(err, errlen,
 			 "--desktop-signal: \"%s\" is not a number of seconds 0..%d " SIGNAL_HINT,
-			 at + 1, MAX_SIGNAL_SECS);
-		return -1;
+			 at + 1, SIGNAME_MAX_GRACE);
+		break;
 	}
-	out->secs = v;
-	return 0;
+	return -1;
 }
 
 void idleacc_signal_format(const struct idleacc_signal *sig, char *buf, size_t len)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
-		if (signals[i].signo == sig->signo) {
-			snprintf(buf, len, "%s@%ld", signals[i].name, sig->secs);
-			return;
-		}
-	}
-	snprintf(buf, len, "%d@%ld", sig->signo, sig->secs);
+	signame_spec_format(sig->signo, sig->secs, buf, len);
 }

@@ -10,6 +10,9 @@
  *
  * What never happens, whatever fails: a negative return in slurmd or slurmstepd. In Slurm 22.05
  * that drains the node and holds the job (prolog), fails it (task) or loses it silently (init).
+ * What is never quiet: anything that leaves a job on the desktop without the owner's full
+ * protection (a refusal that could not send it away, a notice idleaccd did not take) is logged
+ * with slurm_error.
  */
 #include "config.h"
 
@@ -19,7 +22,9 @@
 
 #include <slurm/spank.h>
 
+#include "ctl.h"
 #include "idleacc.h"
+#include "signame.h"
 
 SPANK_PLUGIN(idleacc, 1);
 
@@ -142,36 +147,41 @@ static bool job_and_node(spank_t sp, const char *what, uint32_t *jobid, const ch
 static bool admitted(const char *node, uint32_t jobid, char *why, size_t len)
 {
 	char req[64], err[320], *resp = NULL;
+	const char *no;
 	bool yes = false;
 
-	snprintf(req, sizeof(req), "admit %u", jobid);
+	snprintf(req, sizeof(req), CTL_ADMIT " %u", jobid);
 	if (idleacc_agent_call(&conf, node, req, &resp, err, sizeof(err)) < 0) {
 		snprintf(why, len, "owner state unknown: %s", err);
 		return false;
 	}
-	if (!strcmp(resp, "yes"))
+	if (!strcmp(resp, CTL_YES))
 		yes = true;
-	else if (!strncmp(resp, "no: ", 4) && resp[4])
-		snprintf(why, len, "%s", resp + 4);
-	else if (!strcmp(resp, "no"))
-		snprintf(why, len, "idleaccd said no");
+	else if ((no = ctl_answer(resp, CTL_NO)))
+		snprintf(why, len, "%s", no[0] ? no : "idleaccd said no");
 	else
 		snprintf(why, len, "owner state unknown: idleaccd answered \"%.60s\"", resp);
 	free(resp);
 	return yes;
 }
 
-/* Best effort: idleaccd learns of the job, or a debug line says why not. */
-static void notify(const char *node, const char *req)
+/*
+ * Tells idleaccd that job [jobid] started or ended here ([req]). Never delays the job beyond
+ * agent_timeout; a notice that is not taken is an error, because it weakens the owner's
+ * protection: without job-start idleaccd finds the job only in a listing (one more Slurm call
+ * before it can stop the job when the owner comes back) and without its --desktop-signal.
+ */
+static void notify(const char *node, uint32_t jobid, const char *req)
 {
 	char err[512], *resp = NULL;
 
 	if (idleacc_agent_call(&conf, node, req, &resp, err, sizeof(err)) < 0) {
-		slurm_debug(IDLEACC_TAG "\"%s\" not delivered: %s", req, err);
+		slurm_error(IDLEACC_TAG "job %u: \"%s\" failed: %s", jobid, req, err);
 		return;
 	}
-	if (strcmp(resp, "ok"))
-		slurm_debug(IDLEACC_TAG "\"%s\": idleaccd answered \"%.60s\"", req, resp);
+	if (strcmp(resp, CTL_OK))
+		slurm_error(IDLEACC_TAG "job %u: \"%s\" failed: idleaccd answered \"%.80s\"", jobid,
+			    req, resp);
 	free(resp);
 }
 
@@ -195,10 +205,9 @@ static void job_signal(uint32_t jobid, char *buf, size_t len)
 
 int slurm_spank_job_prolog(spank_t sp, int ac, char **av)
 {
-	char why[512], err[512], req[96], sig[32];
+	char why[512], err[512], req[96], sig[SIGNAME_SPEC_LEN];
 	const char *node;
 	uint32_t jobid;
-	int rc;
 
 	if (spank_context() != S_CTX_JOB_SCRIPT)
 		return 0;
@@ -207,17 +216,19 @@ int slurm_spank_job_prolog(spank_t sp, int ac, char **av)
 		return 0;
 
 	if (conf.guard && !admitted(node, jobid, why, sizeof(why))) {
-		rc = idleacc_relaunch(jobid, node, why, err, sizeof(err));
-		if (rc == 0) {
+		switch (idleacc_relaunch(jobid, node, why, err, sizeof(err))) {
+		case IDLEACC_RELAUNCHED:
 			slurm_info(IDLEACC_TAG
 				   "job %u refused by %s (%s): requeued to run elsewhere",
 				   jobid, node, why);
 			return 0;
-		}
-		if (rc > 0) {
-			slurm_error(IDLEACC_TAG "job %u refused by %s (%s): requeued, but %s",
+		case IDLEACC_RELAUNCHED_NOT_EXCLUDED:
+			slurm_error(IDLEACC_TAG "job %u refused by %s (%s): requeued, but %s: it "
+						"may come back here",
 				    jobid, node, why, err);
 			return 0;
+		case IDLEACC_RELAUNCH_FAILED:
+			break;
 		}
 		/*
 		 * The job cannot be sent elsewhere. Failing here would drain this desktop and hold
@@ -228,8 +239,8 @@ int slurm_spank_job_prolog(spank_t sp, int ac, char **av)
 			    jobid, node, why, err);
 	}
 	job_signal(jobid, sig, sizeof(sig));
-	snprintf(req, sizeof(req), "job-start %u%s%s", jobid, sig[0] ? " " : "", sig);
-	notify(node, req);
+	snprintf(req, sizeof(req), CTL_JOB_START " %u%s%s", jobid, sig[0] ? " " : "", sig);
+	notify(node, jobid, req);
 	return 0;
 }
 
@@ -261,7 +272,7 @@ int slurm_spank_job_epilog(spank_t sp, int ac, char **av)
 	load_conf(ac, av);
 	if (!job_and_node(sp, "epilog", &jobid, &node))
 		return 0;
-	snprintf(req, sizeof(req), "job-end %u", jobid);
-	notify(node, req);
+	snprintf(req, sizeof(req), CTL_JOB_END " %u", jobid);
+	notify(node, jobid, req);
 	return 0;
 }

@@ -2,8 +2,9 @@
 /*
  * idleacc.h - the SPANK plugin's internal interface: its settings from plugstack.conf, the
  * --desktop-signal value, the idleaccd client, the task's priorities and the relaunch of a
- * refused job elsewhere. Nothing here is public: only slurmd, slurmstepd, sbatch and srun
- * load the plugin.
+ * refused job elsewhere. The protocol itself (framing, verbs, signal grammar, timeouts) is
+ * common/'s, shared with idleaccd. Nothing here is public: only slurmd, slurmstepd, sbatch
+ * and srun load the plugin.
  */
 #ifndef IDLEACC_PLUGIN_H
 #define IDLEACC_PLUGIN_H
@@ -43,7 +44,7 @@ struct idleacc_conf {
 	bool set_oom;	      /* false with oom_score_adj=none */
 	int oom_score_adj;    /* the tasks' /proc/PID/oom_score_adj, -1000..1000 */
 	char socket_dir[256]; /* idleaccd's run_dir: the socket is SOCKET_DIR/NODE.sock */
-	int agent_timeout_ms; /* a whole exchange with idleaccd, milliseconds */
+	int agent_timeout_ms; /* a whole exchange with idleaccd, connect included, milliseconds */
 	bool guard;	      /* ask idleaccd "admit" before a job starts here */
 };
 
@@ -68,8 +69,9 @@ struct idleacc_signal {
 };
 
 /*
- * Parses "SIG@SECONDS" ("USR1@120", "SIGTERM@60", "10@5"; SECONDS 0..86400). Returns 0, or -1
- * with [err] set to a message that names the option and shows a good value.
+ * Parses "SIG@SECONDS" ("USR1@120", "SIGTERM@60", "10@5") in common/signame.h's grammar, the
+ * one idleaccd reads job-start with. Returns 0, or -1 with [err] set to a message that names
+ * the option and shows a good value.
  */
 int idleacc_signal_parse(const char *s, struct idleacc_signal *out, char *err, size_t errlen);
 
@@ -77,9 +79,10 @@ int idleacc_signal_parse(const char *s, struct idleacc_signal *out, char *err, s
 void idleacc_signal_format(const struct idleacc_signal *sig, char *buf, size_t len);
 
 /*
- * One exchange with idleaccd at SOCKET_DIR/NODE.sock: sends [req], puts the malloc'd answer
- * into [*resp]. Bounded by [timeout_ms] in all, connect included (a full backlog counts as no
- * answer). Returns 0, or -1 with [err] saying why ("cannot connect to PATH: ...").
+ * One exchange with idleaccd at SOCKET_DIR/NODE.sock (ctl_call): sends [req], puts the malloc'd
+ * answer into [*resp]. Bounded by [c]'s agent_timeout in all, connect included (a backlog that
+ * stays full counts as no answer). Returns 0, or -1 with [err] saying why ("cannot connect to
+ * PATH: ...").
  */
 int idleacc_agent_call(const struct idleacc_conf *c, const char *node, const char *req, char **resp,
 		       char *err, size_t errlen);
@@ -91,14 +94,30 @@ int idleacc_agent_call(const struct idleacc_conf *c, const char *node, const cha
  */
 int idleacc_gentle(const struct idleacc_conf *c, char *err, size_t errlen);
 
+/* What idleacc_relaunch did: whether the job was requeued is never in doubt. */
+enum idleacc_relaunch_rc {
+	IDLEACC_RELAUNCH_FAILED = -1,	     /* not requeued: the job runs here */
+	IDLEACC_RELAUNCHED = 0,		     /* requeued, not held, with the node excluded */
+	IDLEACC_RELAUNCHED_NOT_EXCLUDED = 1, /* requeued, but it may come back to the node */
+};
+
 /*
  * Sends job [jobid], just launched on [node], back to the queue, not held, with [node] added
- * to its excluded nodes, so that it runs elsewhere soon. [why] goes into the job's
- * AdminComment. A --no-requeue job is relaunched too (its script has not run: nothing can be
- * repeated), and its no-requeue flag is restored. Returns 0 when done; 1 when the job was
- * requeued but could not be kept off [node] (it may come back here); -1 when it could not be
- * requeued and was left to run here. [err] says why when not 0.
+ * to its excluded nodes (however many it has), so that it runs elsewhere soon. [why] goes into
+ * the job's AdminComment. A --no-requeue job is relaunched too (its script has not run: nothing
+ * can be repeated), and its no-requeue flag is restored on every path. Returns
+ * IDLEACC_RELAUNCHED, IDLEACC_RELAUNCHED_NOT_EXCLUDED as soon as slurm_requeue has succeeded
+ * and anything after it failed, or IDLEACC_RELAUNCH_FAILED when the job was not requeued. [err]
+ * says why unless IDLEACC_RELAUNCHED, and also when the no-requeue flag could not be restored.
  */
-int idleacc_relaunch(uint32_t jobid, const char *node, const char *why, char *err, size_t errlen);
+enum idleacc_relaunch_rc idleacc_relaunch(uint32_t jobid, const char *node, const char *why,
+					  char *err, size_t errlen);
+
+/*
+ * The hostlist [exc] (a job's ExcNodeList, "" or NULL for none) with [node] added, as Slurm's
+ * ranged string ("d[1-3],lab-a7"): malloc'd, no length limit. Returns NULL with [err] set when
+ * [exc] is not a hostlist or memory ran out.
+ */
+char *idleacc_exclude_add(const char *exc, const char *node, char *err, size_t errlen);
 
 #endif /* IDLEACC_PLUGIN_H */

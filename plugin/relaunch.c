@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +22,11 @@
 
 #include "idleacc.h"
 
-/* The job's current excluded nodes, requeue flag and admin comment. */
+/* The job as slurmctld has it before the relaunch. */
 struct job_now {
-	char exc[1024];	   /* ExcNodeList as slurmctld prints it ("d[2-3]"), "" if none */
-	bool requeue;	   /* false for a --no-requeue job (or JobRequeue=0 without --requeue) */
-	char comment[256]; /* AdminComment, "" if none */
+	char *exc;    /* ExcNodeList as slurmctld prints it ("d[2-3]"), malloc'd, NULL if none */
+	bool requeue; /* false for a --no-requeue job (or JobRequeue=0 without --requeue) */
+	char comment[256]; /* AdminComment, cut to fit: only its first words are looked at */
 };
 
 static int load(uint32_t jobid, struct job_now *j, char *err, size_t errlen)
@@ -41,7 +43,12 @@ static int load(uint32_t jobid, struct job_now *j, char *err, size_t errlen)
 		return -1;
 	}
 	ji = &msg->job_array[0];
-	snprintf(j->exc, sizeof(j->exc), "%s", ji->exc_nodes ? ji->exc_nodes : "");
+	j->exc = ji->exc_nodes && ji->exc_nodes[0] ? strdup(ji->exc_nodes) : NULL;
+	if (ji->exc_nodes && ji->exc_nodes[0] && !j->exc) {
+		snprintf(err, errlen, "cannot load job %u: out of memory", jobid);
+		slurm_free_job_info_msg(msg);
+		return -1;
+	}
 	snprintf(j->comment, sizeof(j->comment), "%s", ji->admin_comment ? ji->admin_comment : "");
 	j->requeue = ji->requeue != 0;
 	slurm_free_job_info_msg(msg);
@@ -58,15 +65,68 @@ static int set_requeue(uint32_t jobid, bool on)
 	return slurm_update_job(&d);
 }
 
-int idleacc_relaunch(uint32_t jobid, const char *node, const char *why, char *err, size_t errlen)
-{
-	struct job_now j;
-	job_desc_msg_t d;
-	char exc[sizeof(j.exc) + 64], comment[512];
-	int n, rc, try;
+/* Appends "; " and printf-style text to the message in [err] (as much as fits). */
+static void err_append(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
+static void err_append(char *err, size_t errlen, const char *fmt, ...)
+{
+	size_t used = strlen(err);
+	va_list ap;
+
+	if (used + 3 >= errlen)
+		return;
+	if (used) {
+		memcpy(err + used, "; ", 3);
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(err + used, errlen - used, fmt, ap);
+	va_end(ap);
+}
+
+/* Gives a --no-requeue job its flag back after a failure; says so in [err] if that failed. */
+static void restore_no_requeue(uint32_t jobid, const struct job_now *j, char *err, size_t errlen)
+{
+	if (j->requeue || set_requeue(jobid, false) == SLURM_SUCCESS)
+		return;
+	err_append(err, errlen, "its --no-requeue flag could not be restored: %s",
+		   slurm_strerror(slurm_get_errno()));
+}
+
+char *idleacc_exclude_add(const char *exc, const char *node, char *err, size_t errlen)
+{
+	/* 22.05 hands out a pointer type; later releases a struct behind a pointer. */
+	__typeof__(slurm_hostlist_create(NULL)) hl = slurm_hostlist_create(exc ? exc : "");
+	char *s = NULL;
+
+	if (!hl) {
+		snprintf(err, errlen, "excluded nodes \"%.64s%s\" are not a hostlist",
+			 exc ? exc : "", exc && strlen(exc) > 64 ? "..." : "");
+		return NULL;
+	}
+	if (slurm_hostlist_push_host(hl, node) > 0) {
+		slurm_hostlist_uniq(hl);
+		s = slurm_hostlist_ranged_string_malloc(hl);
+	}
+	slurm_hostlist_destroy(hl);
+	if (!s)
+		snprintf(err, errlen, "cannot add %s to the excluded nodes: out of memory", node);
+	return s;
+}
+
+enum idleacc_relaunch_rc idleacc_relaunch(uint32_t jobid, const char *node, const char *why,
+					  char *err, size_t errlen)
+{
+	struct job_now j = {0};
+	job_desc_msg_t d;
+	char comment[512], *exc;
+	int try;
+
+	if (errlen)
+		err[0] = '\0';
 	if (load(jobid, &j, err, errlen) < 0)
-		return -1;
+		return IDLEACC_RELAUNCH_FAILED;
 	/*
 	 * --no-requeue means "never run my script twice". Its script has not started here, so a
 	 * relaunch repeats nothing: lift the flag for this one requeue, restore it below. The
@@ -75,23 +135,27 @@ int idleacc_relaunch(uint32_t jobid, const char *node, const char *why, char *er
 	if (!j.requeue && set_requeue(jobid, true) != SLURM_SUCCESS) {
 		snprintf(err, errlen, "cannot allow requeue of --no-requeue job %u: %s", jobid,
 			 slurm_strerror(slurm_get_errno()));
-		return -1;
+		free(j.exc);
+		return IDLEACC_RELAUNCH_FAILED;
 	}
 	if (slurm_requeue(jobid, 0) != SLURM_SUCCESS) {
 		snprintf(err, errlen, "cannot requeue job %u: %s", jobid,
 			 slurm_strerror(slurm_get_errno()));
-		if (!j.requeue)
-			set_requeue(jobid, false);
-		return -1;
+		restore_no_requeue(jobid, &j, err, errlen);
+		free(j.exc);
+		return IDLEACC_RELAUNCH_FAILED;
 	}
 
-	/* The job cannot have [node] in its list already: slurmctld would not have sent it. */
-	n = snprintf(exc, sizeof(exc), "%s%s%s", j.exc, j.exc[0] ? "," : "", node);
-	if (n < 0 || (size_t)n >= sizeof(exc)) {
-		snprintf(err, errlen,
-			 "job %u requeued, but its excluded nodes are too long to add %s", jobid,
-			 node);
-		return -1;
+	/*
+	 * From here on the job is requeued, whatever fails: the answer is never "runs here". The
+	 * job cannot have [node] in its list already (slurmctld would not have sent it), and the
+	 * list may be as long as the user made it: a hostlist, not a buffer.
+	 */
+	exc = idleacc_exclude_add(j.exc, node, err, errlen);
+	free(j.exc);
+	if (!exc) {
+		restore_no_requeue(jobid, &j, err, errlen);
+		return IDLEACC_RELAUNCHED_NOT_EXCLUDED;
 	}
 	/* An admin's own comment is kept; ours is replaced by the newest refusal. */
 	if (j.comment[0] && strncmp(j.comment, IDLEACC_TAG, strlen(IDLEACC_TAG)))
@@ -117,14 +181,15 @@ int idleacc_relaunch(uint32_t jobid, const char *node, const char *why, char *er
 			d.requeue = 0;
 		if (comment[0])
 			d.admin_comment = comment;
-		rc = slurm_update_job(&d);
-		if (rc == SLURM_SUCCESS)
-			return 0;
-		snprintf(err, errlen, "job %u requeued, but excluding %s failed: %s", jobid, node,
+		if (slurm_update_job(&d) == SLURM_SUCCESS) {
+			free(exc);
+			return IDLEACC_RELAUNCHED;
+		}
+		snprintf(err, errlen, "excluding %s failed: %s", node,
 			 slurm_strerror(slurm_get_errno()));
 		nanosleep(&(struct timespec){.tv_nsec = 200 * 1000 * 1000}, NULL);
 	}
-	if (!j.requeue)
-		set_requeue(jobid, false);
-	return 1;
+	free(exc);
+	restore_no_requeue(jobid, &j, err, errlen);
+	return IDLEACC_RELAUNCHED_NOT_EXCLUDED;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * check_agent.c - idleaccd's decisions (nodeagent/plan.c) with plain structs, its state file,
- * the control socket's framing and server, the SPANK plugin's requests, and the status text.
+ * the control socket server, the SPANK plugin's requests, and the status text.
  */
 #include "config.h"
 
@@ -16,11 +16,12 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "control.h"
+#include "ctl.h"
 #include "cycle.h"
 #include "plan.h"
 #include "plugreq.h"
-#include "proto.h"
 #include "report.h"
 #include "state.h"
 #include "testutil.h"
@@ -740,7 +741,7 @@ START_TEST(test_wall_step_suspend)
 	struct agent_params p = params(IDLE_RETURN_SUSPEND);
 	struct agent_action a[16];
 	struct agent_job jobs[1] = {job(7, true, true)};
-	static char out[AGENT_RESP_MAX];
+	static char out[CTL_RESP_MAX];
 	struct agent_buf b;
 	int64_t now;
 
@@ -1101,33 +1102,7 @@ START_TEST(test_state_file_clocks)
 }
 END_TEST
 
-/* ------------------------------------------------------------- protocol and socket */
-
-START_TEST(test_proto_framing)
-{
-	int sv[2];
-	char *got = NULL;
-	size_t n;
-	uint8_t hdr[4];
-
-	agent_proto_put_len(hdr, 0x01020304);
-	ck_assert_int_eq(hdr[0], 1);
-	ck_assert_int_eq(hdr[3], 4);
-	ck_assert_uint_eq(agent_proto_get_len(hdr), 0x01020304);
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	ck_assert_int_eq(agent_proto_send(sv[0], "status", 6, 1000), 0);
-	ck_assert_int_eq(agent_proto_recv(sv[1], &got, &n, 512, 1000), 0);
-	ck_assert_str_eq(got, "status");
-	ck_assert_uint_eq(n, 6);
-	free(got);
-	/* Too long for the reader's limit: refused before the body is read. */
-	ck_assert_int_eq(agent_proto_send(sv[0], "hold 99999999", 13, 1000), 0);
-	ck_assert_int_eq(agent_proto_recv(sv[1], &got, &n, 4, 1000), -1);
-	ck_assert_int_eq(errno, EMSGSIZE);
-	close(sv[0]);
-	close(sv[1]);
-}
-END_TEST
+/* ------------------------------------------------------------- control socket server */
 
 static char *echo_handler(void *arg, const char *req, uid_t uid)
 {
@@ -1158,7 +1133,7 @@ static char *exchange(struct agent_ctl *ctl, const char *path, const void *raw, 
 		if (pfd[n].revents)
 			break;
 	}
-	ck_assert_int_eq(agent_proto_recv(fd, &resp, NULL, AGENT_RESP_MAX, 5000), 0);
+	ck_assert_int_eq(ctl_recv(fd, &resp, NULL, CTL_RESP_MAX, clock_mono_ms() + 5000), 0);
 	close(fd);
 	return resp;
 }
@@ -1182,7 +1157,7 @@ START_TEST(test_control_server)
 	ck_assert_str_eq(resp, want);
 	free(resp);
 
-	agent_proto_put_len(big, 600);
+	ctl_put_len(big, 600);
 	memset(big + 4, 'x', 600);
 	resp = exchange(&ctl, path, big, sizeof(big));
 	ck_assert_str_eq(resp, "error: request too long (600 bytes, at most 512)");
@@ -1520,7 +1495,7 @@ START_TEST(test_status_text)
 	struct agent_action a[16];
 	struct idle_verdict v = present("console input 4s ago < 15m");
 	struct agent_job jobs[1] = {job(77, true, true)};
-	static char out[AGENT_RESP_MAX];
+	static char out[CTL_RESP_MAX];
 	struct agent_buf b;
 	int k, i;
 
@@ -1597,7 +1572,6 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_state_file_clocks);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("control socket");
-	tcase_add_test(tc, test_proto_framing);
 	tcase_add_test(tc, test_control_server);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("plugin requests");

@@ -1,12 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* check_plugin.c - the SPANK plugin's pure parts: plugstack.conf arguments and --desktop-signal. */
+/*
+ * check_plugin.c - the SPANK plugin's pure parts: plugstack.conf arguments, --desktop-signal
+ * (read exactly as idleaccd reads the job-start that carries it), and the exclusion list of a
+ * refused job.
+ */
 #include "config.h"
 
+#include <ctype.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <slurm/slurm.h>
+
+#include "ctl.h"
 #include "defaults.h"
 #include "idleacc.h"
+#include "plugreq.h"
+#include "signame.h"
 #include "testutil.h"
 
 /* Parses [ac] arguments; the error buffer is big enough that nothing is truncated. */
@@ -28,7 +39,9 @@ static void assert_default(const struct idleacc_conf *c)
 	ck_assert(c->set_oom);
 	ck_assert_int_eq(c->oom_score_adj, 1000);
 	ck_assert_str_eq(c->socket_dir, "/run/idleaccd");
-	ck_assert_int_eq(c->agent_timeout_ms, 1000);
+	/* Derived in ctl.h: more than idleaccd's deadline, which covers a sample in progress. */
+	ck_assert_int_eq(c->agent_timeout_ms, CTL_PLUGIN_TIMEOUT_MS);
+	ck_assert_int_eq(c->agent_timeout_ms, 3000);
 	ck_assert(c->guard);
 }
 
@@ -490,6 +503,89 @@ START_TEST(test_signal_names)
 	ck_assert_str_eq(sig_ok("XCPU@10", &sig), "XCPU@10");
 	ck_assert_str_eq(sig_ok("KILL@10", &sig), "KILL@10");
 	ck_assert_int_eq(sig.signo, SIGKILL);
+	/* Known to idleaccd all along, refused by the plugin before one grammar. */
+	ck_assert_str_eq(sig_ok("ABRT@10", &sig), "ABRT@10");
+	ck_assert_int_eq(sig.signo, SIGABRT);
+	ck_assert_str_eq(sig_ok("SIGCHLD@10", &sig), "CHLD@10");
+	ck_assert_int_eq(sig.signo, SIGCHLD);
+	ck_assert_str_eq(sig_ok("ttin@10", &sig), "TTIN@10");
+	ck_assert_int_eq(sig.signo, SIGTTIN);
+	ck_assert_str_eq(sig_ok("Sys@10", &sig), "SYS@10");
+	ck_assert_int_eq(sig.signo, SIGSYS);
+}
+END_TEST
+
+/*
+ * What idleaccd makes of "job-start 7 SPEC" from root: 1 and the job's signal and grace when it
+ * takes it, 0 when it answers an error.
+ */
+static int daemon_takes(const char *spec, int *sig, long *secs)
+{
+	static struct agent_state st;
+	char args[128], resp[512];
+
+	agent_state_init(&st, "d1");
+	snprintf(args, sizeof(args), "7 %s", spec);
+	agent_plugreq(&st, 0, CTL_JOB_START, args, 1000, resp, sizeof(resp));
+	if (strcmp(resp, CTL_OK))
+		return 0;
+	*sig = agent_job_find(&st, 7)->warn_sig;
+	*secs = (long)agent_job_find(&st, 7)->warn_secs;
+	return 1;
+}
+
+/* The plugin's and idleaccd's reading of [spec] are the same: both refuse it, or both take it
+ * as the same signal and grace; and what the plugin sends on is taken as that too. */
+static void assert_same(const char *spec)
+{
+	struct idleacc_signal p;
+	char err[256], canon[64];
+	int dsig = 0;
+	long dsecs = 0;
+	int plugin = idleacc_signal_parse(spec, &p, err, sizeof(err)) == 0;
+	int daemon = daemon_takes(spec, &dsig, &dsecs);
+
+	ck_assert_msg(plugin == daemon, "\"%s\": plugin %s, idleaccd %s", spec,
+		      plugin ? "takes it" : "refuses it", daemon ? "takes it" : "refuses it");
+	if (!plugin)
+		return;
+	ck_assert_msg(p.signo == dsig && p.secs == dsecs, "\"%s\": plugin %d@%ld, idleaccd %d@%ld",
+		      spec, p.signo, p.secs, dsig, dsecs);
+	idleacc_signal_format(&p, canon, sizeof(canon));
+	ck_assert_int_eq(daemon_takes(canon, &dsig, &dsecs), 1);
+	ck_assert_int_eq(dsig, p.signo);
+}
+
+START_TEST(test_signal_same_as_daemon)
+{
+	static const char *const specs[] = {
+	    "ABRT@5",  "CHLD@5",     "TTIN@5",	 "SYS@5",   "sigabrt@5", "USR1@120", "SIGTERM@0",
+	    "usr2@5",  "PWR@1",	     "10@5",	 "64@5",    "34@5",	 "TERM@007", "TERM@86400",
+	    "0@5",     "65@5",	     "FOO@5",	 "SIG10@5", "IOT@5",	 "USR1",     "USR1@",
+	    "USR1@-1", "USR1@86401", "USR1@1@2", "@5",	    "USR1@+5",	 "+10@5",    "010@5",
+	};
+	char spec[64], lower[16];
+	size_t i, k;
+	int sig;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+		assert_same(specs[i]);
+	/* Every name of the table, as it is, with SIG, in small letters. */
+	for (i = 0; i < signame_count(); i++) {
+		const char *name = signame_at(i, &sig);
+
+		for (k = 0; name[k] && k < sizeof(lower) - 1; k++)
+			lower[k] = (char)tolower((unsigned char)name[k]);
+		lower[k] = '\0';
+		snprintf(spec, sizeof(spec), "%s@30", name);
+		assert_same(spec);
+		snprintf(spec, sizeof(spec), "SIG%s@30", name);
+		assert_same(spec);
+		snprintf(spec, sizeof(spec), "%s@30", lower);
+		assert_same(spec);
+		snprintf(spec, sizeof(spec), "%d@30", sig);
+		assert_same(spec);
+	}
 }
 END_TEST
 
@@ -635,6 +731,99 @@ START_TEST(test_signal_err_truncated)
 }
 END_TEST
 
+/* ------------------------------------------------------------- the exclusion list */
+
+static int strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted names of hostlist [list], one per line (what scontrol show hostnames prints). */
+static char *names_of(const char *list)
+{
+	__typeof__(slurm_hostlist_create(NULL)) hl = slurm_hostlist_create(list);
+	size_t cap = 16, n = 0, i, len = 0;
+	char **v = malloc(cap * sizeof(*v)), *h, *out;
+
+	ck_assert_ptr_nonnull(hl);
+	while ((h = slurm_hostlist_shift(hl))) {
+		if (n == cap)
+			v = realloc(v, (cap *= 2) * sizeof(*v));
+		v[n++] = h;
+		len += strlen(h) + 1;
+	}
+	slurm_hostlist_destroy(hl);
+	qsort(v, n, sizeof(*v), strcmp_ptr);
+	out = calloc(1, len + 1);
+	for (i = 0; i < n; i++) {
+		strcat(out, v[i]);
+		strcat(out, "\n");
+		free(v[i]);
+	}
+	free(v);
+	return out;
+}
+
+START_TEST(test_exclude_add)
+{
+	char err[256] = "", *got, *names;
+
+	got = idleacc_exclude_add(NULL, "d1", err, sizeof(err));
+	ck_assert_str_eq(got, "d1");
+	free(got);
+	got = idleacc_exclude_add("", "d1", err, sizeof(err));
+	ck_assert_str_eq(got, "d1");
+	free(got);
+	got = idleacc_exclude_add("d[2-3]", "d1", err, sizeof(err));
+	ck_assert_str_eq(got, "d[1-3]");
+	free(got);
+	got = idleacc_exclude_add("lab-b2,d3", "lab-a7", err, sizeof(err));
+	names = names_of(got);
+	ck_assert_str_eq(names, "d3\nlab-a7\nlab-b2\n");
+	free(names);
+	free(got);
+	ck_assert_str_eq(err, "");
+}
+END_TEST
+
+START_TEST(test_exclude_add_long)
+{
+	char err[256] = "", *got, *before, *after, *want, *list;
+	size_t i, len = 0;
+
+	/* 600 names that share no numeric range: 3 kB, longer than any fixed buffer. */
+	list = malloc(600 * 6 + 1);
+	list[0] = '\0';
+	for (i = 0; i < 600; i++)
+		len += (size_t)sprintf(list + len, "%sx%c%c%c", i ? "," : "", (char)('a' + i / 100),
+				       (char)('a' + i / 10 % 10), (char)('a' + i % 10));
+	ck_assert_uint_gt(strlen(list), 2048);
+	got = idleacc_exclude_add(list, "d1", err, sizeof(err));
+	ck_assert_ptr_nonnull(got);
+	ck_assert_uint_gt(strlen(got), strlen(list));
+	before = names_of(list);
+	after = names_of(got);
+	want = malloc(strlen(before) + 4);
+	sprintf(want, "d1\n%s", before); /* "d1" sorts before every "x..." */
+	ck_assert_str_eq(after, want);
+	free(want);
+	free(after);
+	free(before);
+	free(got);
+	free(list);
+}
+END_TEST
+
+START_TEST(test_exclude_add_bad)
+{
+	char err[256] = "";
+
+	/* libslurm also says why on stderr. */
+	ck_assert_ptr_null(idleacc_exclude_add("d[3-1]", "d5", err, sizeof(err)));
+	ck_assert_str_eq(err, "excluded nodes \"d[3-1]\" are not a hostlist");
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("plugin");
@@ -673,6 +862,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_signal_seconds);
 	tcase_add_test(tc, test_signal_numbers);
 	tcase_add_test(tc, test_signal_format);
+	tcase_add_test(tc, test_signal_same_as_daemon);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("signal_bad");
@@ -681,6 +871,12 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_signal_bad_range);
 	tcase_add_test(tc, test_signal_long_name);
 	tcase_add_test(tc, test_signal_err_truncated);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("exclude");
+	tcase_add_test(tc, test_exclude_add);
+	tcase_add_test(tc, test_exclude_add_long);
+	tcase_add_test(tc, test_exclude_add_bad);
 	suite_add_tcase(s, tc);
 	return s;
 }

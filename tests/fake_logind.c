@@ -12,6 +12,7 @@
  *   # comment
  *   fail=NAME [MESSAGE]  ListSessions answers the D-Bus error NAME with MESSAGE
  *   hang=1               ListSessions never answers
+ *   delay=MS             ListSessions answers after MS milliseconds (a slow logind)
  *   badlist=1            ListSessions answers with a reply of the wrong type
  *   ID key=value ...     a session; keys and defaults: uid=1000 user=user seat= remote=0
  *                        class=user type=tty idle=0 idle_since_us=0 locked=0 active=1
@@ -24,6 +25,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,6 +59,7 @@ struct fake_state {
 	char fail_name[128];	/* ListSessions error name, "" = answer normally */
 	char fail_message[256]; /* its message */
 	int hang;		/* ListSessions never answers */
+	int delay_ms;		/* ListSessions answers this late (milliseconds) */
 	int badlist;		/* ListSessions answers a wrong type */
 	int nsessions;
 	struct fake_session sessions[FAKE_MAX_SESSIONS];
@@ -107,7 +110,7 @@ static int load(char *why, size_t len)
 	FILE *f = fopen(fake.file, "re");
 
 	fake.fail_name[0] = fake.fail_message[0] = '\0';
-	fake.hang = fake.badlist = fake.nsessions = 0;
+	fake.hang = fake.badlist = fake.nsessions = fake.delay_ms = 0;
 	if (!f) {
 		snprintf(why, len, "%s: %s", fake.file, strerror(errno));
 		return -1;
@@ -130,6 +133,10 @@ static int load(char *why, size_t len)
 		}
 		if (!strcmp(tok, "hang=1")) {
 			fake.hang = 1;
+			continue;
+		}
+		if (!strncmp(tok, "delay=", 6)) {
+			fake.delay_ms = atoi(tok + 6);
 			continue;
 		}
 		if (!strcmp(tok, "badlist=1")) {
@@ -185,6 +192,8 @@ static int list_sessions(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	}
 	if (fake.badlist)
 		return sd_bus_reply_method_return(m, "as", 1, "not-a-session");
+	if (fake.delay_ms > 0)
+		poll(NULL, 0, fake.delay_ms); /* nothing else to serve meanwhile: one caller */
 
 	r = sd_bus_message_new_method_return(m, &reply);
 	if (r >= 0)

@@ -6,13 +6,15 @@
  *
  * Usage: fake_idleaccd SOCKET LOG VERDICT
  *   VERDICT is sent as is ("yes", "no: IDLEACC: ..."), except "@silent" (accept, never answer:
- *   the plugin's timeout) and "@garbage" (a framed answer that is neither yes nor no).
+ *   the plugin's timeout), "@garbage" (a framed answer that is neither yes nor no) and
+ *   "@no-notices" (admit "yes", but job-start and job-end answered with an error).
  * Serves one client at a time until SIGTERM; the socket is removed on exit.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "proto.h"
+#include "clock.h"
+#include "ctl.h"
 
 static volatile sig_atomic_t stop;
 
@@ -32,11 +35,14 @@ static void on_term(int sig)
 
 static const char *answer(const char *req, const char *verdict)
 {
-	if (!strncmp(req, "admit ", 6))
-		return !strcmp(verdict, "@garbage") ? "maybe later" : verdict;
-	if (!strncmp(req, "job-start ", 10) || !strncmp(req, "job-end ", 8))
-		return "ok";
-	return "error: unknown request";
+	bool notices = strcmp(verdict, "@no-notices");
+
+	if (!strncmp(req, CTL_ADMIT " ", strlen(CTL_ADMIT " ")))
+		return !strcmp(verdict, "@garbage") ? "maybe later" : notices ? verdict : CTL_YES;
+	if (!strncmp(req, CTL_JOB_START " ", strlen(CTL_JOB_START " ")) ||
+	    !strncmp(req, CTL_JOB_END " ", strlen(CTL_JOB_END " ")))
+		return notices ? CTL_OK : CTL_ERROR ": too many jobs tracked on this node";
+	return CTL_ERROR ": unknown request";
 }
 
 int main(int argc, char **argv)
@@ -76,13 +82,15 @@ int main(int argc, char **argv)
 			perror("accept");
 			break;
 		}
-		if (agent_proto_recv(fd, &req, NULL, AGENT_REQ_MAX, 2000) == 0) {
+		if (ctl_recv(fd, &req, NULL, CTL_REQ_MAX,
+			     clock_mono_ms() + CTL_SERVER_DEADLINE_MS) == 0) {
 			fprintf(log, "%s\n", req);
 			resp = answer(req, argv[3]);
-			if (!strcmp(argv[3], "@silent") && !strncmp(req, "admit ", 6))
-				sleep(3); /* well past the plugin's timeout */
+			if (!strcmp(argv[3], "@silent") && !strncmp(req, CTL_ADMIT " ", 6))
+				sleep(3); /* past the timeout of the plugin under test */
 			else
-				agent_proto_send(fd, resp, strlen(resp), 2000);
+				ctl_send(fd, resp, strlen(resp),
+					 clock_mono_ms() + CTL_SERVER_DEADLINE_MS);
 			free(req);
 		}
 		close(fd);

@@ -10,7 +10,7 @@
 #   ... agent_log d1 ...
 
 PLUGIN_SO=${PLUGIN_SO:-${top_builddir:-.}/plugin/.libs/idleacc.so}
-FAKE_AGENT=${FAKE_AGENT:-${top_builddir:-.}/plugin/fake_idleaccd}
+FAKE_AGENT=${FAKE_AGENT:-${top_builddir:-.}/tests/integration/fake_idleaccd}
 
 _plugin_fake_pids=()
 
