@@ -230,7 +230,10 @@ void idle_sample(struct idle_ctx *ctx, int64_t now_ms, struct idle_snapshot *sna
  */
 int idle_fds(struct idle_ctx *ctx, int *fds, int max);
 
-/* Drains pending input events; returns 1 if any counted as owner input, else 0. */
+/*
+ * Drains pending input events; returns 1 if any counted as owner input, or if a source's
+ * connection broke (the next idle_sample() says what became of it), else 0.
+ */
 int idle_input(struct idle_ctx *ctx);
 
 void idle_close(struct idle_ctx *ctx);
