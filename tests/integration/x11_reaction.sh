@@ -7,8 +7,8 @@
 # (the stand-in check_evdev uses). Each desktop runs a job; every round the owner comes back
 # after an absence and the script measures owner input -> node drained (slurmctld's log, its
 # own millisecond timestamps) and owner input -> job stopped (the job's process in state T,
-# watched every millisecond), both from the moment the input command exits right after
-# delivering the input, then waits for the job to resume. agent.interval stays at its
+# watched every millisecond), both from the moment the input is handed to an xdotool or evdev
+# writer that is already running, then waits for the job to resume. agent.interval stays at its
 # default (5 s), so a polled source would show seconds. Prints medians and p99 per source.
 # A measurement for the README, not a test: nothing is asserted. Not part of make check.
 #
@@ -65,9 +65,20 @@ srcdir=$top/tests
 
 xvfb_pid=
 evdev_fd=
-# After the agents and the cluster: the X server must outlive the agent that watches it.
+# The X server goes after the agents and the cluster: it must outlive the agent that watches it.
 _reaction_exit()
 {
+	local p
+
+	# The hands first: their FIFOs live in the cluster's directory, whose stray processes
+	# cluster_stop kills.
+	[ -z "${xdotool_fd:-}" ] || exec {xdotool_fd}>&-
+	[ -z "${evdev_in_fd:-}" ] || exec {evdev_in_fd}>&-
+	[ -z "$evdev_fd" ] || exec {evdev_fd}>&-
+	for p in $hand_pids; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
 	_agent_exit
 	if [ -n "$xvfb_pid" ]; then
 		kill "$xvfb_pid" 2>/dev/null
@@ -134,22 +145,38 @@ now_ms()
 	echo $((${t%.*} * 1000 + 10#${t#*.} / 1000))
 }
 
-# The owner's input on NODE: the mouse on d1's X server, a key press on d2's evdev FIFO.
+# The owner's hands, ready before any round so that no program start-up is measured: one
+# "xdotool -" reading commands from a FIFO (it runs each line as it arrives) for d1's X server,
+# and one perl writing struct input_event records into d2's evdev FIFO for each line it reads.
+start_hands()
+{
+	mkfifo "$out/xdotool.in" "$out/evdev.in" || return 1
+	DISPLAY=:$DISPLAY_N xdotool - <"$out/xdotool.in" >/dev/null 2>&1 &
+	hand_pids="$!"
+	# struct input_event on 64-bit Linux: timeval (two 64-bit), type, code (16-bit), value
+	# (32-bit). KEY_A down, then the end of the packet, stamped when written.
+	perl -MTime::HiRes=gettimeofday -e '
+		open(my $ev, "+<", $ARGV[0]) or die "$ARGV[0]: $!\n";
+		while (<STDIN>) {
+			my ($s, $us) = gettimeofday();
+			syswrite($ev, pack("q q S S l", $s, $us, 1, 30, 1) .
+				      pack("q q S S l", $s, $us, 0, 0, 0)) == 48 or die "write: $!\n";
+		}' "$CLUSTER_DIR/agent-d2/input/event0" <"$out/evdev.in" &
+	hand_pids="$hand_pids $!"
+	exec {xdotool_fd}>"$out/xdotool.in" {evdev_in_fd}>"$out/evdev.in"
+}
+hand_pids=
+
+# The owner's input on NODE: the mouse on d1's X server, a key press on d2's evdev device.
 owner_touches()
 {
 	case $1 in
 	d1)
 		xdotool_pos=$((xdotool_pos % 200 + 10))
-		DISPLAY=:$DISPLAY_N xdotool mousemove "$xdotool_pos" "$xdotool_pos"
+		echo "mousemove $xdotool_pos $xdotool_pos" >&"$xdotool_fd"
 		;;
 	d2)
-		# struct input_event on 64-bit Linux: timeval (two 64-bit), type, code (16-bit),
-		# value (32-bit). KEY_A down, then the end of the packet.
-		perl -MTime::HiRes=gettimeofday -e '
-			my ($s, $us) = gettimeofday();
-			syswrite(STDOUT, pack("q q S S l", $s, $us, 1, 30, 1) .
-					 pack("q q S S l", $s, $us, 0, 0, 0)) == 48 or die "write: $!\n";
-			' >&"$evdev_fd"
+		echo key >&"$evdev_in_fd"
 		;;
 	esac
 }
@@ -227,6 +254,7 @@ exec {evdev_fd}<>"$CLUSTER_DIR/agent-d2/input/event0"
 reaction_conf d2 "  evdev: {dir: $CLUSTER_DIR/agent-d2/input}"
 agent_start d1
 agent_start d2
+start_hands || fail "cannot start xdotool and the evdev writer"
 
 declare -A job pid
 for node in d1 d2; do
@@ -255,10 +283,10 @@ for ((r = 1; r <= rounds; r++)); do
 		stop_watch "${pid[$node]}" "$out/stopped" &
 		watcher=$!
 		sleep 0.2 # the watcher is polling
-		# From the moment the input command exits, right after it delivered the input: its
-		# start-up (tens of ms for xdotool on a busy machine) is not the agent's.
-		owner_touches "$node"
+		# From the moment the command goes to the running xdotool or evdev writer: one pipe
+		# hop, then the input, is counted; no program start-up is.
 		t0=$(now_ms)
+		owner_touches "$node"
 		wait "$watcher" || fail "$node: job ${job[$node]} never stopped (round $r)"
 		wait_until 30 drained "$node" || fail "$node not drained (round $r)"
 		wait_until 10 drain_logged "$node" "$t0" ||
@@ -272,7 +300,7 @@ done
 
 echo
 echo "owner input -> idleaccd's reaction, $rounds rounds per source, from the moment the input" \
-	"was delivered"
+	"was handed to the running xdotool or evdev writer"
 summary "x11   (xdotool under Xvfb): owner input -> node drained" "$out/d1.drain"
 summary "x11   (xdotool under Xvfb): owner input -> job stopped" "$out/d1.stop"
 summary "evdev (FIFO stand-in):      owner input -> node drained" "$out/d2.drain"
