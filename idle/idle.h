@@ -32,7 +32,7 @@ enum idle_source_id {
 	IDLE_SRC_EVDEV = 0, /* /dev/input/event*: console keyboards, mice, touchpads */
 	IDLE_SRC_TTY,       /* tty/pty access times, classified local/remote through utmp */
 	IDLE_SRC_LOGIND,    /* systemd-logind sessions: IdleHint, IdleSinceHint, LockedHint */
-	IDLE_SRC_X11,       /* X11 MIT-SCREEN-SAVER idle time */
+	IDLE_SRC_X11,       /* X server idle time: SYNC IDLETIME alarms, or MIT-SCREEN-SAVER */
 	IDLE_SRC_LOAD,      /* CPU used by processes that are not Slurm jobs */
 	IDLE_SRC_MEMORY,    /* memory used by processes that are not Slurm jobs */
 	IDLE_SRC_POWER,     /* AC power or battery */
@@ -238,13 +238,16 @@ struct idle_ctx *idle_open(const struct idle_sources *src, const char *root, cha
 void idle_sample(struct idle_ctx *ctx, int64_t now_ms, struct idle_snapshot *snap);
 
 /*
- * Descriptors that become readable when input happens (evdev devices), so the caller can
- * poll and react at once. Fills up to [max] and returns how many. After poll says one is
+ * Descriptors that become readable when input happens (evdev devices, the tty directories'
+ * inotify, the X connection with its idle alarms), so the caller can poll and react at once. Fills up to [max] and returns how many. After poll says one is
  * readable, call idle_input(), which drains them.
  */
 int idle_fds(struct idle_ctx *ctx, int *fds, int max);
 
-/* Drains pending input events; returns 1 if any counted as owner input, else 0. */
+/*
+ * Drains pending input events; returns 1 if any counted as owner input, or if a source's
+ * connection broke (the next idle_sample() says what became of it), else 0.
+ */
 int idle_input(struct idle_ctx *ctx);
 
 void idle_close(struct idle_ctx *ctx);

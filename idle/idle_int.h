@@ -15,6 +15,12 @@
  * One idle source. The sampler (ctx.c) calls open() once, sample() on every idle_sample(),
  * fds()/input() for event-driven sources, close() at the end.
  *
+ * An event-driven source's fds() lists the descriptors that become readable when the owner
+ * may be back (input devices, inotify, the X connection); the set may change with every
+ * sample or input(), so callers ask again before every poll. input() reads what they have
+ * and returns 1 if it counts as the owner's input; when it returns 1, the next sample shows
+ * it.
+ *
  * open() returns 0 and sets *state, or -1 with [err] filled only when out of memory; a source
  * whose system interface is missing or broken still opens and reports NONE or UNKNOWN from
  * sample(). sample() sets snap->status[id], the source's fields, and snap->error[id] when
@@ -40,6 +46,13 @@ extern const struct idle_source_ops idle_src_memory;
 extern const struct idle_source_ops idle_src_power;
 extern const struct idle_source_ops idle_src_processes;
 extern const struct idle_source_ops idle_src_gpu;
+
+/*
+ * Test hook of the X11 source (src_x11.c): from its next connection on, the source [state]
+ * (made by idle_src_x11.open) reads MIT-SCREEN-SAVER at every sample, as on a server without
+ * the SYNC IDLETIME counter, and hands the caller no descriptor.
+ */
+void idle_x11_without_idletime(void *state);
 
 /*
  * Joins [root] and the absolute system [path] into [buf]: ("/tmp/fx", "/proc/stat") ->

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* src_x11.c - the X11 source: the X server's input idle time, read through MIT-SCREEN-SAVER. */
+/*
+ * src_x11.c - the X11 source: the X server's input idle time, from the SYNC extension's IDLETIME
+ * counter with alarms that wake the caller on input, or polled through MIT-SCREEN-SAVER.
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -15,11 +18,37 @@
 
 #include <X11/Xlib.h>
 #include <X11/extensions/scrnsaver.h>
+#include <X11/extensions/sync.h>
 
 #include "idle_int.h"
 #include "defaults.h"
 
 /*
+ * Two ways to read the server's idle time (milliseconds since the last input of any device,
+ * XTEST's included):
+ *
+ * - The SYNC extension's IDLETIME system counter, read with XSyncQueryCounter, and two alarms
+ *   on it. The "back" alarm (NegativeTransition at PAUSE_MS) fires when the counter falls from
+ *   above PAUSE_MS to below it: the first input after PAUSE_MS of quiet. The server then sends
+ *   an AlarmNotify event, which makes the connection's descriptor readable; fds() hands it to
+ *   the caller's poll and input() reads the events. Both alarms have delta 0, so a transition
+ *   alarm stays active and fires again on the next such input: nothing needs re-arming between
+ *   pauses. The "quiet" alarm (PositiveTransition just above PAUSE_MS, without events) makes the
+ *   server re-read the counter once the owner has paused: older servers compute no wake-up for
+ *   a negative transition approached from below, so without it their counter would keep the
+ *   value it had at the last input and the back alarm would never fire again. As mutter's idle
+ *   monitor does, a fired back alarm is also changed with no attributes, which makes such
+ *   servers schedule it again. Input closer than PAUSE_MS to the previous one wakes nobody: the
+ *   owner was just seen, and the caller's own timers and samples cover that span.
+ * - MIT-SCREEN-SAVER's XScreenSaverQueryInfo, where the server has no IDLETIME counter (or a
+ *   test asks for it): polled at every sample, no descriptor, no events.
+ *
+ * Xlib queues events that arrive while it waits for a reply, and a queued event does not make
+ * the descriptor readable. So every call that talks to the server ends by reading all that is
+ * queued or readable (x11_drain): between calls the queue is empty, and a new alarm wakes the
+ * caller's poll. An alarm that a sample reads after its query (its serial is the query's or
+ * later) is input the query did not see: that sample counts the input as happening now.
+ *
  * The display stays open between samples. Any failure closes it and the next sample opens it
  * again, so a restarted X server (logout, display manager restart) is picked up by itself.
  *
@@ -34,26 +63,45 @@
  * of exiting (libX11 >= 1.7), SIGPIPE is blocked around every Xlib call, and what libxcb prints
  * while opening goes to /dev/null.
  *
+ * A connection that breaks (the server exits or restarts) is closed where it is found, in a
+ * sample or in input(), which then returns 1 so that the caller samples at once; that sample
+ * reports UNKNOWN (the owner counts as present: a server restart is often a logout) unless it
+ * can open the display again at once, and the samples after it NONE until a server listens.
+ *
  * Not handled: a server that accepts connections but never answers (stopped) blocks the sample,
  * since Xlib has no timeouts. Changing XAUTHORITY and descriptor 2 for the open is not
  * thread-safe.
  */
 
 struct x11_state {
-	char display[IDLE_PATH_LEN];    /* display name given to XOpenDisplay, ":0" */
+	char display[IDLE_PATH_LEN];	/* display name given to XOpenDisplay, ":0" */
 	char xauthority[IDLE_PATH_LEN]; /* XAUTHORITY for the open, "" = leave the environment */
-	char socket[64];                /* "/tmp/.X11-unix/X<n>", "" if the display is not local */
-	char abstract[64];              /* "@/tmp/.X11-unix/X<n>": the server's abstract socket */
-	char socket_file[PATH_MAX];     /* the socket file under the root prefix */
-	char root[PATH_MAX];            /* root prefix for /proc/net/unix, "" = the real system */
-	bool bad_name;                  /* the display name cannot be parsed */
-	int64_t open_ms;                /* when the source was opened: the oldest last input */
-	Display *dpy;                   /* open connection, NULL between failures */
-	XScreenSaverInfo *info;         /* reply buffer of XScreenSaverQueryInfo, with dpy */
-	bool io_error;                  /* the connection broke during the current call */
-	int x_error;                    /* last X protocol error code on dpy, 0 if none */
-	struct x11_state *next;         /* list of open states, for the process-wide handlers */
+	char socket[64];		/* "/tmp/.X11-unix/X<n>", "" if the display is not local */
+	char abstract[64];		/* "@/tmp/.X11-unix/X<n>": the server's abstract socket */
+	char socket_file[PATH_MAX];	/* the socket file under the root prefix */
+	char root[PATH_MAX];		/* root prefix for /proc/net/unix, "" = the real system */
+	bool bad_name;			/* the display name cannot be parsed */
+	int64_t open_ms;		/* when the source was opened: the oldest last input */
+	bool no_idletime;		/* test hook: use MIT-SCREEN-SAVER even with IDLETIME */
+	Display *dpy;			/* open connection, NULL between failures */
+	XSyncCounter idletime;		/* the server's IDLETIME counter; None: MIT-SCREEN-SAVER */
+	int alarm_event;		/* event type of SYNC's AlarmNotify, with idletime */
+	XSyncAlarm back_alarm;		/* fires on the first input after PAUSE_MS of quiet */
+	XSyncAlarm quiet_alarm;		/* fires, without an event, once PAUSE_MS have passed */
+	XScreenSaverInfo *info; /* reply buffer of XScreenSaverQueryInfo, without idletime */
+	bool lost;		/* a connection broke since the last sample */
+	bool io_error;		/* the connection broke during the current call */
+	int x_error;		/* last X protocol error code on dpy, 0 if none */
+	struct x11_state *next; /* list of open states, for the process-wide handlers */
 };
+
+/*
+ * Quiet time after which input wakes the caller (ms). Every pause longer than this followed by
+ * input costs one wake-up, so typing costs a few a second at most; it is far below any idle
+ * threshold an admin would set (seconds at least), so the owner's return after an absence is
+ * always one.
+ */
+#define PAUSE_MS 500
 
 /* Every open state, so the process-wide Xlib handlers can tell our displays from others. */
 static struct x11_state *x11_states;
@@ -104,7 +152,7 @@ static void on_io_exit(Display *dpy, void *data)
 
 /* SIGPIPE raised by Xlib's writes to a dead server, blocked and discarded. */
 struct pipe_guard {
-	sigset_t old;     /* signal mask before the guard */
+	sigset_t old;	  /* signal mask before the guard */
 	bool was_pending; /* a SIGPIPE was pending before: not ours to discard */
 };
 
@@ -185,8 +233,7 @@ static bool server_listens(const struct x11_state *st)
 	ssize_t n;
 	FILE *f;
 
-	if (!idle_path(path, sizeof(path), st->root, "/proc/net/unix") ||
-	    !(f = fopen(path, "re")))
+	if (!idle_path(path, sizeof(path), st->root, "/proc/net/unix") || !(f = fopen(path, "re")))
 		return stat(st->socket_file, &sb) == 0 && S_ISSOCK(sb.st_mode);
 	while (!found && (n = getline(&line, &cap, f)) > 0) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == ' '))
@@ -199,6 +246,7 @@ static bool server_listens(const struct x11_state *st)
 	return found;
 }
 
+/* Closes the connection; the server frees the alarms with it. */
 static void x11_disconnect(struct x11_state *st)
 {
 	if (st->info) {
@@ -209,6 +257,9 @@ static void x11_disconnect(struct x11_state *st)
 		XCloseDisplay(st->dpy);
 		st->dpy = NULL;
 	}
+	st->idletime = None;
+	st->back_alarm = None;
+	st->quiet_alarm = None;
 	st->io_error = false;
 	st->x_error = 0;
 }
@@ -272,6 +323,53 @@ static Display *open_display(const struct x11_state *st)
 	return dpy;
 }
 
+/* An alarm on [counter], absolute [value], delta 0; the server sends events if [events]. */
+static XSyncAlarm set_alarm(Display *dpy, XSyncCounter counter, XSyncTestType test, int value,
+			    Bool events)
+{
+	XSyncAlarmAttributes a;
+
+	memset(&a, 0, sizeof(a));
+	a.trigger.counter = counter;
+	a.trigger.value_type = XSyncAbsolute;
+	XSyncIntToValue(&a.trigger.wait_value, value);
+	a.trigger.test_type = test;
+	XSyncIntToValue(&a.delta, 0);
+	a.events = events;
+	return XSyncCreateAlarm(dpy,
+				XSyncCACounter | XSyncCAValueType | XSyncCAValue | XSyncCATestType |
+				    XSyncCADelta | XSyncCAEvents,
+				&a);
+}
+
+/*
+ * Finds the IDLETIME counter and sets the two alarms on it. Returns true if they are set
+ * (errors, if any, arrive with the next reply); false if the server has no IDLETIME.
+ */
+static bool sync_setup(struct x11_state *st)
+{
+	int ev_base, err_base, major, minor, n = 0, i;
+	XSyncCounter counter = None;
+	XSyncSystemCounter *list;
+
+	if (!XSyncQueryExtension(st->dpy, &ev_base, &err_base) || st->io_error ||
+	    !XSyncInitialize(st->dpy, &major, &minor) || st->io_error)
+		return false;
+	list = XSyncListSystemCounters(st->dpy, &n);
+	for (i = 0; list && i < n; i++)
+		if (list[i].name && !strcmp(list[i].name, "IDLETIME"))
+			counter = list[i].counter;
+	if (list)
+		XSyncFreeSystemCounterList(list);
+	if (counter == None || st->io_error)
+		return false;
+	st->idletime = counter;
+	st->alarm_event = ev_base + XSyncAlarmNotify;
+	st->back_alarm = set_alarm(st->dpy, counter, XSyncNegativeTransition, PAUSE_MS, True);
+	st->quiet_alarm = set_alarm(st->dpy, counter, XSyncPositiveTransition, PAUSE_MS + 1, False);
+	return true;
+}
+
 /*
  * Opens the display if it is not open. Returns 1 when open, 0 when no server listens (NONE),
  * -1 with snap->error filled (UNKNOWN).
@@ -291,8 +389,13 @@ static int x11_connect(struct x11_state *st, struct idle_snapshot *snap)
 		return -1;
 	}
 	XSetIOErrorExitHandler(st->dpy, on_io_exit, st);
-	if (!XScreenSaverQueryExtension(st->dpy, &ev_base, &err_base) || st->io_error) {
-		idle_unknown(snap, IDLE_SRC_X11, "display %s has no MIT-SCREEN-SAVER extension",
+	if (!st->no_idletime && sync_setup(st))
+		return 1;
+	if (st->io_error || !XScreenSaverQueryExtension(st->dpy, &ev_base, &err_base) ||
+	    st->io_error) {
+		idle_unknown(snap, IDLE_SRC_X11,
+			     "display %s has neither the SYNC IDLETIME counter nor the "
+			     "MIT-SCREEN-SAVER extension",
 			     st->display);
 		x11_disconnect(st);
 		return -1;
@@ -306,25 +409,72 @@ static int x11_connect(struct x11_state *st, struct idle_snapshot *snap)
 	return 1;
 }
 
-/* Reads the idle time. Returns 1 with [*idle_ms], 0 if the connection broke, -1 on error. */
-static int x11_query(struct x11_state *st, unsigned long *idle_ms, struct idle_snapshot *snap)
+/*
+ * Handles every event Xlib has queued or can read without blocking, so that the queue is
+ * empty when the caller polls again. Returns 1 if a back alarm says the owner touched keyboard
+ * or mouse in an event generated once the server had processed request [since] (0: any
+ * request), 0 if none did, -1 if the connection broke or an X error arrived.
+ */
+static int x11_drain(struct x11_state *st, unsigned long since)
 {
+	XSyncAlarmAttributes none;
+	int input = 0;
+	XEvent ev;
+
+	while (!st->io_error && XPending(st->dpy) > 0) {
+		const XSyncAlarmNotifyEvent *an = (const XSyncAlarmNotifyEvent *)&ev;
+
+		XNextEvent(st->dpy, &ev);
+		if (st->io_error)
+			break;
+		if (!st->idletime || ev.type != st->alarm_event || an->alarm != st->back_alarm)
+			continue;
+		if (an->serial >= since)
+			input = 1;
+		/* Changing no attribute schedules the alarm again on servers that forget it. */
+		memset(&none, 0, sizeof(none));
+		XSyncChangeAlarm(st->dpy, st->back_alarm, 0, &none);
+	}
+	if (st->io_error || st->x_error)
+		return -1;
+	return input;
+}
+
+/*
+ * Reads the idle time, then drains the events. Returns 1 with [*idle_ms] and [*after] set (an
+ * alarm came after the reading: input it does not show), 0 if the connection broke, -1 on
+ * error.
+ */
+static int x11_query(struct x11_state *st, int64_t *idle_ms, bool *after,
+		     struct idle_snapshot *snap)
+{
+	unsigned long since = NextRequest(st->dpy);
+	XSyncValue v;
 	Status ok;
+	int r;
 
 	st->x_error = 0;
-	ok = XScreenSaverQueryInfo(st->dpy, DefaultRootWindow(st->dpy), st->info);
+	if (st->idletime) {
+		XSyncIntToValue(&v, 0);
+		ok = XSyncQueryCounter(st->dpy, st->idletime, &v);
+		*idle_ms = (int64_t)XSyncValueHigh32(v) * 4294967296LL + XSyncValueLow32(v);
+	} else {
+		ok = XScreenSaverQueryInfo(st->dpy, DefaultRootWindow(st->dpy), st->info);
+		*idle_ms = ok ? (int64_t)st->info->idle : 0;
+	}
+	r = st->io_error ? 0 : x11_drain(st, since);
 	if (st->io_error) {
 		x11_disconnect(st);
+		st->lost = true;
 		return 0;
 	}
-	if (!ok || st->x_error) {
-		idle_unknown(snap, IDLE_SRC_X11,
-			     "display %s: screen saver query failed (X error %d)", st->display,
-			     st->x_error);
+	if (!ok || r < 0) {
+		idle_unknown(snap, IDLE_SRC_X11, "display %s: idle time query failed (X error %d)",
+			     st->display, st->x_error);
 		x11_disconnect(st);
 		return -1;
 	}
-	*idle_ms = st->info->idle;
+	*after = r > 0;
 	return 1;
 }
 
@@ -332,9 +482,9 @@ static void x11_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
 {
 	struct x11_state *st = state;
 	struct pipe_guard guard;
-	unsigned long idle_ms = 0;
+	int64_t idle_ms = 0, last;
+	bool after = false;
 	int tries, r = 0;
-	int64_t last;
 
 	if (!st) {
 		idle_unknown(snap, IDLE_SRC_X11, "x11 source not open");
@@ -353,24 +503,29 @@ static void x11_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
 		r = x11_connect(st, snap);
 		if (r <= 0)
 			break;
-		r = x11_query(st, &idle_ms, snap);
+		r = x11_query(st, &idle_ms, &after, snap);
 		if (r != 0)
 			break;
 		r = -2;
 	}
 	guard_leave(&guard);
 
+	/* A connection that broke since the last sample: the owner may be there, unseen. */
+	if ((r == 0 && st->lost) || r == -2) {
+		st->lost = false;
+		idle_unknown(snap, IDLE_SRC_X11, "lost connection to display %s", st->display);
+		return;
+	}
+	st->lost = false;
 	if (r == 0) {
 		snap->status[IDLE_SRC_X11] = IDLE_ST_NONE;
 		return;
 	}
-	if (r == -2) {
-		idle_unknown(snap, IDLE_SRC_X11, "lost connection to display %s", st->display);
-		return;
-	}
 	if (r < 0)
 		return;
-	last = (int64_t)idle_ms > now_ms ? 0 : now_ms - (int64_t)idle_ms;
+	if (after)
+		idle_ms = 0;
+	last = idle_ms > now_ms ? 0 : now_ms - idle_ms;
 	if (last < st->open_ms)
 		last = st->open_ms;
 	if (last > now_ms)
@@ -379,8 +534,8 @@ static void x11_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
 	snap->status[IDLE_SRC_X11] = IDLE_ST_OK;
 }
 
-static int x11_open(void **state, const struct idle_sources *conf, const char *root,
-		    int64_t now_ms, char *err, size_t errlen)
+static int x11_open(void **state, const struct idle_sources *conf, const char *root, int64_t now_ms,
+		    char *err, size_t errlen)
 {
 	struct x11_state *st = calloc(1, sizeof(*st));
 	int n;
@@ -413,6 +568,47 @@ static int x11_open(void **state, const struct idle_sources *conf, const char *r
 	return 0;
 }
 
+/* The connection's descriptor while alarms are set on it; none while polled or closed. */
+static int x11_fds(void *state, int *fds, int max)
+{
+	const struct x11_state *st = state;
+
+	if (!st || !st->dpy || !st->idletime || max < 1)
+		return 0;
+	fds[0] = ConnectionNumber(st->dpy);
+	return 1;
+}
+
+/*
+ * Reads the alarms. Returns 1 if one says the owner is back, or if the connection broke (it
+ * is closed; the next sample tells), else 0.
+ */
+static int x11_input(void *state)
+{
+	struct x11_state *st = state;
+	struct pipe_guard guard;
+	int r;
+
+	if (!st || !st->dpy || !st->idletime)
+		return 0;
+	guard_enter(&guard);
+	r = x11_drain(st, 0);
+	if (r < 0) {
+		x11_disconnect(st);
+		st->lost = true;
+		r = 1;
+	}
+	guard_leave(&guard);
+	return r;
+}
+
+void idle_x11_without_idletime(void *state)
+{
+	struct x11_state *st = state;
+
+	st->no_idletime = true;
+}
+
 static void x11_close(void *state)
 {
 	struct x11_state *st = state, **p;
@@ -433,8 +629,10 @@ static void x11_close(void *state)
 }
 
 const struct idle_source_ops idle_src_x11 = {
-	.id = IDLE_SRC_X11,
-	.open = x11_open,
-	.sample = x11_sample,
-	.close = x11_close,
+    .id = IDLE_SRC_X11,
+    .open = x11_open,
+    .sample = x11_sample,
+    .fds = x11_fds,
+    .input = x11_input,
+    .close = x11_close,
 };

@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	gcc make autoconf automake libtool pkg-config
-	libc6-dev libyaml-dev libslurm-dev libsystemd-dev libx11-dev libxss-dev
+	libc6-dev libyaml-dev libslurm-dev libsystemd-dev libx11-dev libxext-dev libxss-dev
 	# tests
 	check slurm-wlm munge dbus xvfb xdotool xauth iproute2 procps desktop-file-utils
 	faketime # agent_clock_step.test: idleaccd alone under a stepped wall clock

@@ -2,12 +2,19 @@
 # SPDX-License-Identifier: MIT
 # x11.sh - runs check_x11 against a private Xvfb: picks a free display from :90 up, starts the
 # server, waits until it listens, runs the tests with IDLEACC_TEST_DISPLAY set, stops the
-# server. Exits 77 (skipped) only when Xvfb is not installed.
+# server. Exits 77 (skipped) only when Xvfb or xdotool is not installed, and never in CI:
+# with CI=true a missing program fails the run (99).
 
-if ! command -v Xvfb >/dev/null 2>&1; then
-	echo "x11.sh: Xvfb is not installed (Debian package xvfb): X11 tests skipped"
+for prog in Xvfb xdotool; do
+	command -v "$prog" >/dev/null 2>&1 && continue
+	if [ "${CI:-}" = true ]; then
+		echo "x11.sh: $prog is not installed (Debian packages xvfb xdotool): X11 tests" \
+			"cannot run, and CI=true forbids skipping them" >&2
+		exit 99
+	fi
+	echo "x11.sh: $prog is not installed (Debian packages xvfb xdotool): X11 tests skipped"
 	exit 77
-fi
+done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/idleacc-x11.XXXXXX") || exit 99
 pid=
