@@ -373,6 +373,15 @@ static bool on_battery(const struct idle_snapshot *snap, const struct idle_polic
 	return true;
 }
 
+void idle_memo_clock_stepped(struct idle_memo *memo, int64_t now_ms)
+{
+	memo->late_input_ms = now_ms;
+	if (memo->last_sign_ms)
+		memo->last_sign_ms = now_ms;
+	if (memo->load_high_since_ms > now_ms)
+		memo->load_high_since_ms = now_ms;
+}
+
 void idle_decide(const struct idle_snapshot *snap, const struct idle_policy *policy, int64_t now_ms,
 		 struct idle_memo *memo, struct idle_verdict *out)
 {

@@ -301,6 +301,14 @@ enum idle_reason_code {
 	IDLE_RC_HOURS,        /* outside offer hours */
 };
 
+/*
+ * The wall clock was stepped (NTP at boot, date -s): the ages of the stamps taken before are
+ * off by the step, and a step ahead would make a present owner look long gone. Counts the
+ * owner's last input and signs as seen at [now_ms], so the owner stays present for
+ * resume_after and the desktop is offered only idle_after later: doubt counts as presence.
+ */
+void idle_memo_clock_stepped(struct idle_memo *memo, int64_t now_ms);
+
 struct idle_verdict {
 	enum idle_owner owner;
 	int64_t absent_since_ms; /* with ABSENT: the last sign of the owner */

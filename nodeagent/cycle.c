@@ -9,7 +9,15 @@
 
 int64_t agent_clock(struct agent_state *st, int64_t mono_ms, int64_t wall_ms)
 {
-	st->wall_off_ms = wall_ms - mono_ms;
+	int64_t off = wall_ms - mono_ms, d = off - st->wall_off_ms;
+
+	/* The two clocks drift apart by NTP's slewing only (at most 0.5 ms a second): a jump
+	 * of the offset is a step (NTP at boot, an admin's date -s). */
+	if (st->wall_off_ms && (d > AGENT_CLOCK_STEP_MS || d < -AGENT_CLOCK_STEP_MS)) {
+		st->clock_steps++;
+		st->clock_step_ms = d;
+	}
+	st->wall_off_ms = off;
 	return mono_ms;
 }
 

@@ -19,6 +19,10 @@
  */
 int64_t agent_clock(struct agent_state *st, int64_t mono_ms, int64_t wall_ms);
 
+/* A change of the wall clock's offset from the monotonic one larger than this is a step, and
+ * counted in st->clock_steps: libidle's input ages, which are wall-clock, are off by it. */
+#define AGENT_CLOCK_STEP_MS 2000
+
 /* [mono_ms], one of our times, on the wall clock as it was last read; 0 (none) stays 0. */
 int64_t agent_wall_ms(const struct agent_state *st, int64_t mono_ms);
 

@@ -59,6 +59,7 @@ struct daemon {
 	struct agent_params params;   /* the node's policy and the reconcile period */
 	struct idle_ctx *ctx;	      /* the sampler */
 	struct idle_memo memo;	      /* the decision's memory between samples */
+	unsigned clock_steps;	      /* st.clock_steps when the memo last heard of them */
 	struct idle_snapshot snap;    /* the last sample */
 	bool have_snap;
 	int64_t next_sample_ms; /* when the next sample is due (monotonic) */
@@ -150,6 +151,14 @@ static void sample(struct daemon *d)
 	struct idle_verdict v;
 
 	/* libidle runs on the wall clock, the stamps of its sources' own (input event times). */
+	if (d->st.clock_steps != d->clock_steps) {
+		d->clock_steps = d->st.clock_steps;
+		idle_memo_clock_stepped(&d->memo, wall);
+		agent_log(LOG_WARNING,
+			  "the wall clock was stepped by %+" PRId64 " s: the owner counts as seen "
+			  "just now",
+			  d->st.clock_step_ms / 1000);
+	}
 	idle_sample(d->ctx, wall, &d->snap);
 	d->have_snap = true;
 	idle_decide(&d->snap, &d->params.pol, wall, &d->memo, &v);

@@ -148,6 +148,8 @@ struct agent_state {
 	int64_t wall_off_ms;	   /* the wall clock minus the monotonic one at the last reading
 				    * (agent_clock()): our times as people's, for display and the
 				    * state file */
+	unsigned clock_steps;	   /* wall-clock steps seen by agent_clock() */
+	int64_t clock_step_ms;	   /* the last one, + ahead, - back */
 
 	bool have_verdict;	     /* a sample was decided */
 	struct idle_verdict verdict; /* the last verdict */

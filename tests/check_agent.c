@@ -1526,6 +1526,22 @@ START_TEST(test_status_text)
 }
 END_TEST
 
+/* A jump of the wall clock against the monotonic one is counted as a step; drift is not. */
+START_TEST(test_clock_step_seen)
+{
+	agent_state_init(&st, "d1");
+	ck_assert_int_eq(agent_clock(&st, 1000, T0), 1000);
+	ck_assert_int_eq(agent_clock(&st, 2000, T0 + 1000 + 1), 2000); /* 1 ms of slew */
+	ck_assert_uint_eq(st.clock_steps, 0);
+	ck_assert_int_eq(agent_clock(&st, 3000, T0 + 2000 + 3600 * S), 3000);
+	ck_assert_uint_eq(st.clock_steps, 1);
+	ck_assert_int_eq(st.clock_step_ms, 3600 * S - 1);
+	agent_clock(&st, 4000, T0 + 3000);
+	ck_assert_uint_eq(st.clock_steps, 2);
+	ck_assert_int_lt(st.clock_step_ms, -3599 * S);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("agent");
@@ -1559,6 +1575,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_hold_ends_with_owner_present);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("clocks");
+	tcase_add_test(tc, test_clock_step_seen);
 	tcase_add_test(tc, test_wall_step_suspend);
 	tcase_add_test(tc, test_wall_step_grace);
 	tcase_add_test(tc, test_wall_step_hold);

@@ -850,7 +850,8 @@ static void grid_case(int64_t idle, int64_t resume_after, int64_t locked, int64_
 	ck_assert_int_eq(v.offer, !present && age >= limit);
 	ck_assert_int_eq(v.nreasons, 1);
 	ck_assert_str_eq(v.reasons[0], want);
-	ck_assert_int_eq(v.codes[0], (age >= limit ? IDLE_RC_INPUT_GE : IDLE_RC_INPUT_LT) + 3 * lock);
+	ck_assert_int_eq(v.codes[0],
+			 (age >= limit ? IDLE_RC_INPUT_GE : IDLE_RC_INPUT_LT) + 3 * lock);
 	ck_assert_int_eq(v.next_change_ms, present	 ? NOW + (resume - age) * SEC
 					   : age < limit ? NOW + (limit - age) * SEC
 							 : 0);
@@ -937,6 +938,45 @@ START_TEST(test_same_reasons)
 }
 END_TEST
 
+/*
+ * A wall clock stepped an hour ahead makes the owner's last input look an hour old: after
+ * idle_memo_clock_stepped() the owner counts as seen at the step, present for resume_after,
+ * offered idle_after later.
+ */
+START_TEST(test_clock_stepped)
+{
+	struct idle_snapshot s;
+	struct idle_policy p;
+	struct idle_verdict v;
+	struct idle_memo m;
+
+	pol_init(&p);
+	memset(&m, 0, sizeof(m));
+	console_only(&s, 10 * SEC);
+	idle_decide(&s, &p, NOW, &m, &v);
+	ck_assert_int_eq(v.owner, IDLE_OWNER_PRESENT);
+
+	/* Without it, the step alone would let jobs run beside the owner. */
+	{
+		struct idle_memo m2 = m;
+
+		idle_decide(&s, &p, NOW + HOUR, &m2, &v);
+		ck_assert_int_eq(v.owner, IDLE_OWNER_ABSENT);
+		ck_assert(v.run);
+	}
+	idle_memo_clock_stepped(&m, NOW + HOUR);
+	idle_decide(&s, &p, NOW + HOUR, &m, &v);
+	ck_assert_int_eq(v.owner, IDLE_OWNER_PRESENT);
+	ck_assert(!v.run);
+	ck_assert_str_eq(joined(&v), "console input 0s ago < 15m");
+	idle_decide(&s, &p, NOW + HOUR + 5 * MIN, &m, &v);
+	ck_assert_int_eq(v.owner, IDLE_OWNER_ABSENT);
+	ck_assert(!v.offer);
+	idle_decide(&s, &p, NOW + HOUR + 15 * MIN, &m, &v);
+	ck_assert(v.offer);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("decide");
@@ -968,6 +1008,7 @@ static Suite *make_suite(void)
 	TC("absence grid", test_absence_grid);
 	TC("late input", test_late_input);
 	TC("same reasons", test_same_reasons);
+	TC("clock stepped", test_clock_stepped);
 #undef TC
 	return s;
 }
