@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "idle_int.h"
 #include "logind.h"
@@ -102,6 +103,19 @@ int idle_logind_call(sd_bus *bus, const char *path, const char *iface, const cha
 		r = sd_bus_call(bus, m, IDLE_LOGIND_CALL_TIMEOUT_USEC, error, reply);
 	sd_bus_message_unref(m);
 	return r;
+}
+
+bool idle_logind_no_system_bus(const char *bus, const char *root)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	/* the real system bus may be elsewhere ($DBUS_SYSTEM_BUS_ADDRESS): connect to learn */
+	if ((bus && bus[0]) || !root || !root[0])
+		return false;
+	if (!idle_path(path, sizeof(path), root, SYSTEM_BUS_SOCKET))
+		return false;
+	return stat(path, &st) < 0 && errno == ENOENT;
 }
 
 bool idle_logind_absent(const sd_bus_error *error)

@@ -60,6 +60,13 @@ struct idle_logind_session {
  */
 void idle_logind_address(char *buf, size_t len, const char *configured, const char *root);
 
+/*
+ * True if [bus] is "" (the system bus), [root] is a fixture tree and its
+ * run/dbus/system_bus_socket does not exist: there is no system bus there, whatever a connect
+ * would say (a socket path too long for sockaddr_un fails with E2BIG, not ENOENT).
+ */
+bool idle_logind_no_system_bus(const char *bus, const char *root);
+
 /* Connects to [address] ("" = the system bus). Returns 0 and sets [*bus], or a negative
  * errno: -ENOENT or -ECONNREFUSED when no bus listens there. */
 int idle_logind_connect(const char *address, sd_bus **bus);

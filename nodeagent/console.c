@@ -87,6 +87,8 @@ static enum console_answer ask_logind(const struct idle_sources *src, const char
 	sd_bus *bus = NULL;
 	int r;
 
+	if (idle_logind_no_system_bus(src->logind_bus, root))
+		return CONSOLE_ABSENT;
 	idle_logind_address(address, sizeof(address), src->logind_bus, root);
 	r = idle_logind_connect(address, &bus);
 	if (r == -ENOENT || r == -ECONNREFUSED)
