@@ -260,6 +260,18 @@ static void reload(struct daemon *d)
 	sample(d);
 }
 
+/* ping: the health check (idleacc-healthcheck) asks whether this agent is alive; it drains the
+ * node when nobody answers. Answered from memory, logged only at debug level: it comes every
+ * HealthCheckInterval. */
+static char *ping_answer(const struct daemon *d)
+{
+	char resp[AGENT_NODE_LEN + 64];
+
+	snprintf(resp, sizeof(resp), CTL_OK ": node %s, pid %d", d->node, (int)getpid());
+	agent_log(LOG_DEBUG, "request \"" CTL_PING "\": %s", resp);
+	return strdup(resp);
+}
+
 static char *handle_request(void *arg, const char *req, uid_t uid)
 {
 	struct daemon *d = arg;
@@ -298,6 +310,8 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 				    now);
 		return out;
 	}
+	if (!strcmp(line, CTL_PING) && !arg1)
+		return ping_answer(d);
 	if (agent_plugreq_is(line)) {
 		/*
 		 * Admit answers from the latest verdict, never from a sample of its own: a sample
