@@ -21,6 +21,7 @@
 #define CTL_STATUS  "status"  /* status                          -> the report */
 #define CTL_HOLD    "hold"    /* hold SECONDS (console user)     -> ok: ... | refused: ... */
 #define CTL_RELEASE "release" /* release (console user)          -> ok: ... | refused: ... */
+#define CTL_PING    "ping"    /* ping (the health check)         -> ok: node NODE, pid PID */
 /* From root (slurmd running the plugin's prolog and epilog) only: */
 #define CTL_ADMIT     "admit"	  /* admit JOBID                     -> yes | no: REASON */
 #define CTL_JOB_START "job-start" /* job-start JOBID [SIG@SECONDS]   -> ok */

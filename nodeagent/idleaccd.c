@@ -37,9 +37,13 @@
 #include "plan.h"
 #include "plugreq.h"
 #include "report.h"
+#include "shutdown.h"
 #include "slurm.h"
 #include "state.h"
 #include "worker.h"
+#ifdef HAVE_SYSTEMD
+#include "logind.h"
+#endif
 
 #define MAX_IDLE_FDS 64	  /* input descriptors watched (evdev devices, inotify) */
 #define STOP_WAIT_MS 3000 /* at exit, how long a Slurm call in progress may delay us */
@@ -73,6 +77,10 @@ struct daemon {
 	int sfd;     /* signalfd: SIGHUP, SIGTERM, SIGINT */
 	int pidfd;   /* the pid file */
 	bool locked; /* we hold its lock: it is ours to remove */
+
+	/* The owner switching the desktop off (shutdown.c). */
+	struct agent_shutdown *sd; /* logind's inhibitor and signal; NULL without logind */
+	bool shutting_down;	   /* the desktop goes down: the planner no longer runs */
 };
 
 static void usage(FILE *f)
@@ -219,6 +227,8 @@ static void apply_results(struct daemon *d)
 	struct agent_result r;
 
 	while (agent_worker_pop(d->w, &r)) {
+		if (d->sd)
+			agent_shutdown_result(d->sd, &r);
 		agent_apply(&d->st, &d->params, &r, now_ms(d));
 		free(r.jobs);
 		log_events(d); /* hundreds of results may wait: more notes than the ring keeps */
@@ -269,6 +279,18 @@ static void reload(struct daemon *d)
 	sample(d);
 }
 
+/* ping: the health check (idleacc-healthcheck) asks whether this agent is alive; it drains the
+ * node when nobody answers. Answered from memory, logged only at debug level: it comes every
+ * HealthCheckInterval. */
+static char *ping_answer(const struct daemon *d)
+{
+	char resp[AGENT_NODE_LEN + 64];
+
+	snprintf(resp, sizeof(resp), CTL_OK ": node %s, pid %d", d->node, (int)getpid());
+	agent_log(LOG_DEBUG, "request \"" CTL_PING "\": %s", resp);
+	return strdup(resp);
+}
+
 static char *handle_request(void *arg, const char *req, uid_t uid)
 {
 	struct daemon *d = arg;
@@ -307,6 +329,8 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 				    now);
 		return out;
 	}
+	if (!strcmp(line, CTL_PING) && !arg1)
+		return ping_answer(d);
 	if (agent_plugreq_is(line)) {
 		/*
 		 * Admit answers from the latest verdict, never from a sample of its own: a sample
@@ -362,6 +386,33 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 			 line, arg1 ? " " : "", arg1 && strlen(arg1) < 40 ? arg1 : "");
 	agent_log(LOG_INFO, "bad request from %s: %s", user, resp);
 	return strdup(resp);
+}
+
+/* Watches logind for the owner switching the desktop off (shutdown.c); without logind the
+ * daemon runs on, and a shutdown leaves the jobs to Slurm's timeouts. */
+static void watch_shutdown(struct daemon *d)
+{
+	char address[PATH_MAX + 16], err[AGENT_ERR_LEN];
+
+#ifdef HAVE_SYSTEMD
+	idle_logind_address(address, sizeof(address), idle_config_sources(d->cfg)->logind_bus,
+			    NULL);
+#else
+	address[0] = '\0';
+#endif
+	d->sd = agent_shutdown_open(address, d->node, err, sizeof(err));
+	if (!d->sd)
+		agent_log(LOG_INFO, "%s: a shutdown leaves the jobs to Slurm", err);
+	else
+		agent_log(LOG_INFO, "logind: shutdown inhibitor taken (delay)");
+}
+
+/* Runs the shutdown sequence's step; true while it holds the node (no planner cycle). */
+static bool shutdown_step(struct daemon *d)
+{
+	if (d->sd)
+		d->shutting_down = agent_shutdown_step(d->sd, &d->st, &d->params, push_action, d);
+	return d->shutting_down;
 }
 
 static int mkdirs(const char *path, mode_t mode)
@@ -496,6 +547,7 @@ static int setup(struct daemon *d)
 		agent_log(LOG_ERR, "%s", err);
 		return -1;
 	}
+	watch_shutdown(d);
 	agent_log(LOG_NOTICE, "idleaccd %s started for node %s (socket %s, policy %s)",
 		  PACKAGE_VERSION, d->node, d->sock_path,
 		  idle_on_return_name(d->params.pol.on_owner_return));
@@ -515,6 +567,9 @@ static int timeout_ms(struct daemon *d)
 	dl = agent_ctl_deadline(&d->ctl);
 	if (dl && dl - now < t)
 		t = dl - now;
+	dl = d->sd ? agent_shutdown_deadline(d->sd) : 0;
+	if (dl && dl - now < t)
+		t = dl - now;
 	if (t < 0)
 		t = 0;
 	return t > INT_MAX ? INT_MAX : (int)t + 1; /* +1: wake after, not just before */
@@ -522,7 +577,7 @@ static int timeout_ms(struct daemon *d)
 
 static int run(struct daemon *d)
 {
-	struct pollfd pfd[4 + AGENT_CTL_CLIENTS + 1 + MAX_IDLE_FDS];
+	struct pollfd pfd[5 + AGENT_CTL_CLIENTS + 1 + MAX_IDLE_FDS];
 	int idle_fd[MAX_IDLE_FDS];
 
 	sample(d);
@@ -530,9 +585,12 @@ static int run(struct daemon *d)
 		int n = 0, nidle, ctl0, nctl, idle0, i, r;
 		bool input = false;
 
-		cycle(d);
+		if (!shutdown_step(d))
+			cycle(d);
 		pfd[n++] = (struct pollfd){.fd = d->sfd, .events = POLLIN};
 		pfd[n++] = (struct pollfd){.fd = agent_worker_fd(d->w), .events = POLLIN};
+		if (d->sd)
+			n += agent_shutdown_pollfd(d->sd, &pfd[n]); /* read by shutdown_step() */
 		ctl0 = n;
 		nctl = agent_ctl_pollfds(&d->ctl, pfd + n, AGENT_CTL_CLIENTS + 1);
 		n += nctl;
@@ -592,6 +650,7 @@ static void cleanup(struct daemon *d)
 	    agent_state_save(&d->st, d->state_path, err, sizeof(err)) < 0)
 		agent_log(LOG_ERR, "cannot write the state file: %s", err);
 	agent_ctl_close(&d->ctl);
+	agent_shutdown_close(d->sd);
 	if (d->locked)
 		unlink(d->pid_path);
 	if (d->pidfd >= 0)

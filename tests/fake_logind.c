@@ -2,7 +2,8 @@
 /*
  * fake_logind.c - a stand-in org.freedesktop.login1 for the tests of the logind source and of
  * idleaccd's console rule: serves Manager.ListSessions, the Session objects' properties and
- * the Seat objects' ActiveSession from a text file.
+ * the Seat objects' ActiveSession from a text file; and, for idleaccd's shutdown handling,
+ * Manager.Inhibit, the InhibitDelayMaxUSec property and PrepareForShutdown on demand.
  *
  * Usage: fake_logind [-a ADDRESS] FILE
  * Connects to ADDRESS (default $DBUS_SYSTEM_BUS_ADDRESS), takes the name
@@ -18,6 +19,12 @@
  *                        class=user type=tty idle=0 idle_since_us=0 locked=0 active=1
  *                        gone=0 (gone=1: listed, but its object is gone, as after a logout)
  *
+ *
+ * Manager.Inhibit(what, who, why, mode) answers the write end of a pipe, as logind does, and
+ * prints "INHIBIT what who why mode"; when the caller closes it, "RELEASED who". SIGUSR1
+ * emits PrepareForShutdown(true) and prints "PREPARE true"; SIGUSR2 emits (false).
+ * InhibitDelayMaxUSec is $FAKE_INHIBIT_DELAY_MAX_USEC, else 5000000 (logind's default).
+ *
  * As in real logind, seat0 always exists, and so does every seat a session names; a seat's
  * ActiveSession is its first session with active=1 (("", "/") when it has none), and a
  * session's User is (uid, /org/freedesktop/login1/user/_UID).
@@ -25,12 +32,16 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include <systemd/sd-bus.h>
 
@@ -70,6 +81,13 @@ static struct fake_state fake;
 /* Calls left unanswered on purpose (hang=1): kept so sd-bus does not answer them. */
 static sd_bus_message *hung[64];
 static int nhung;
+
+/* Inhibitors taken: our read end of each pipe, to see the caller close its end. */
+struct fake_inhibitor {
+	int fd;	      /* read end; -1 when the slot is free */
+	char who[64]; /* the caller's "who" */
+};
+static struct fake_inhibitor inhibitors[16];
 
 static int set_key(struct fake_session *s, const char *key, const char *val)
 {
@@ -336,13 +354,72 @@ static int get_seat_property(sd_bus *bus, const char *path, const char *interfac
 	return sd_bus_message_append(reply, "(so)", "", "/");
 }
 
+/* Manager.Inhibit: the write end of a pipe for the caller, the read end watched. */
+static int inhibit(sd_bus_message *m, sd_bus_error *error)
+{
+	const char *what, *who, *why, *mode;
+	int p[2], r;
+	size_t i;
+
+	r = sd_bus_message_read(m, "ssss", &what, &who, &why, &mode);
+	if (r < 0)
+		return r;
+	for (i = 0; i < sizeof(inhibitors) / sizeof(inhibitors[0]); i++)
+		if (inhibitors[i].fd < 0)
+			break;
+	if (i == sizeof(inhibitors) / sizeof(inhibitors[0]))
+		return sd_bus_error_set(error, "org.freedesktop.DBus.Error.LimitsExceeded",
+					"too many inhibitors");
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	r = sd_bus_reply_method_return(m, "h", p[1]);
+	close(p[1]); /* sent: the caller holds the only write end */
+	if (r < 0) {
+		close(p[0]);
+		return r;
+	}
+	inhibitors[i].fd = p[0];
+	snprintf(inhibitors[i].who, sizeof(inhibitors[i].who), "%s", who);
+	printf("INHIBIT %s %s %s %s\n", what, who, why, mode);
+	fflush(stdout);
+	return 1;
+}
+
+/* Properties.Get of the Manager: InhibitDelayMaxUSec only. */
+static int manager_get(sd_bus_message *m, sd_bus_error *error)
+{
+	const char *iface, *prop, *env = getenv("FAKE_INHIBIT_DELAY_MAX_USEC");
+	uint64_t usec = env && *env ? strtoull(env, NULL, 10) : 5000000;
+	int r;
+
+	r = sd_bus_message_read(m, "ss", &iface, &prop);
+	if (r < 0)
+		return r;
+	if (strcmp(prop, "InhibitDelayMaxUSec"))
+		return sd_bus_error_set(error, "org.freedesktop.DBus.Error.UnknownProperty", prop);
+	return sd_bus_reply_method_return(m, "v", "t", usec);
+}
+
 /* Manager calls. A plain object callback rather than a vtable: sd-bus would refuse to send a
  * reply of the wrong type (badlist=1) for a vtable method. */
 static int manager_call(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
+	if (sd_bus_message_is_method_call(m, "org.freedesktop.login1.Manager", "Inhibit"))
+		return inhibit(m, error);
+	if (sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Get"))
+		return manager_get(m, error);
 	if (!sd_bus_message_is_method_call(m, "org.freedesktop.login1.Manager", "ListSessions"))
 		return 0;
 	return list_sessions(m, userdata, error);
+}
+
+/* An inhibitor's read end is readable (EOF): its holder closed the lock. */
+static void released(struct fake_inhibitor *in)
+{
+	printf("RELEASED %s\n", in->who);
+	fflush(stdout);
+	close(in->fd);
+	in->fd = -1;
 }
 
 static const sd_bus_vtable session_vtable[] = {
@@ -378,7 +455,9 @@ int main(int argc, char **argv)
 {
 	const char *address = getenv("DBUS_SYSTEM_BUS_ADDRESS");
 	sd_bus *bus = NULL;
-	int r;
+	sigset_t sigs;
+	size_t i;
+	int r, sfd;
 
 	if (argc == 4 && !strcmp(argv[1], "-a"))
 		address = argv[2], fake.file = argv[3];
@@ -417,14 +496,48 @@ int main(int argc, char **argv)
 	printf("READY\n");
 	fflush(stdout);
 
+	for (i = 0; i < sizeof(inhibitors) / sizeof(inhibitors[0]); i++)
+		inhibitors[i].fd = -1;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		perror("fake_logind: signalfd");
+		return 1;
+	}
 	for (;;) {
+		struct pollfd pfd[2 + sizeof(inhibitors) / sizeof(inhibitors[0])];
+		struct signalfd_siginfo si;
+		nfds_t n = 0;
+
 		r = sd_bus_process(bus, NULL);
 		if (r > 0)
 			continue;
-		if (r >= 0)
-			r = sd_bus_wait(bus, UINT64_MAX);
-		if (r < 0 && r != -EINTR)
+		if (r < 0)
 			break;
+		pfd[n++] = (struct pollfd){.fd = sd_bus_get_fd(bus), .events = POLLIN};
+		pfd[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+		for (i = 0; i < sizeof(inhibitors) / sizeof(inhibitors[0]); i++)
+			pfd[n++] = (struct pollfd){.fd = inhibitors[i].fd, .events = POLLIN};
+		if (poll(pfd, n, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents & (POLLHUP | POLLERR))
+			break; /* the bus went away */
+		while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			int start = si.ssi_signo == SIGUSR1;
+
+			r = sd_bus_emit_signal(bus, "/org/freedesktop/login1",
+					       "org.freedesktop.login1.Manager",
+					       "PrepareForShutdown", "b", start);
+			printf("PREPARE %s%s\n", start ? "true" : "false",
+			       r < 0 ? " (failed)" : "");
+			fflush(stdout);
+		}
+		for (i = 0; i < sizeof(inhibitors) / sizeof(inhibitors[0]); i++)
+			if (inhibitors[i].fd >= 0 && pfd[2 + i].revents)
+				released(&inhibitors[i]);
 	}
 	/* The bus went away: that is how a test stops us. */
 	while (nhung > 0)
