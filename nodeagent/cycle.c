@@ -38,6 +38,8 @@ int agent_cycle(struct agent_state *st, const struct agent_params *p, int64_t no
 	for (round = 0; round < CYCLE_ROUNDS; round++) {
 		n = agent_plan(st, p, now_ms, acts, CYCLE_BATCH);
 		for (i = 0; i < n; i++) {
+			if (agent_intend(st, &acts[i], now_ms) && ops->save)
+				ops->save(ops->arg);
 			if (acts[i].kind != AGENT_ACT_STAND_ASIDE &&
 			    acts[i].kind != AGENT_ACT_KEEP && ops->push(ops->arg, &acts[i]) < 0)
 				return -1;
