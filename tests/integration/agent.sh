@@ -183,3 +183,30 @@ raw_request()
 		read($s, my $b, $n) == $n or die "short answer\n";
 		print "$b\n";' "$@"
 }
+
+# agent_start_faulty NODE FAULT: starts the node's idleaccd under libfaultinject, which kills it
+# with SIGKILL at FAULT ("slurm_suspend:after": right after slurmctld answered the suspend);
+# agent_wait_killed NODE then waits until it died there.
+agent_start_faulty()
+{
+	local lib
+	lib=$(realpath "${top_builddir:-../..}/tests/integration/.libs/libfaultinject.so") ||
+		fail "libfaultinject.so not built"
+	rm -f "$CLUSTER_DIR/agent-$1/fault.mark"
+	IDLEACC_FAULT=$2 IDLEACC_FAULT_MARK=$CLUSTER_DIR/agent-$1/fault.mark LD_PRELOAD=$lib \
+		agent_start "$1"
+}
+
+_agent_dead()
+{
+	! _cluster_alive "$(agent_pid "$1")"
+}
+
+# agent_wait_killed NODE: the agent started by agent_start_faulty died at its fault (reaped).
+agent_wait_killed()
+{
+	wait_until 60 _agent_dead "$1" || fail "idleaccd $1 still runs: never reached its fault"
+	grep -q . "$CLUSTER_DIR/agent-$1/fault.mark" 2>/dev/null ||
+		fail "idleaccd $1 died, but not at its fault"
+	agent_stop "$1"
+}
