@@ -63,7 +63,8 @@ agent_sock()
 }
 
 # agent_start NODE [POLICY_LINE...]: writes the config (unless it exists and no lines are
-# given) and starts idleaccd -D for NODE; waits for its socket. Sets AGENT_PID_<NODE>.
+# given) and starts idleaccd -D for NODE (in the desktops' network namespace if the cluster
+# has one: CLUSTER_SLURMD_NETNS); waits for its socket. Sets AGENT_PID_<NODE>.
 agent_start()
 {
 	local node=$1 pid
@@ -72,7 +73,8 @@ agent_start()
 		agent_conf "$node" "$@"
 	fi
 	rm -f "$(agent_sock "$node")"
-	pid=$(_cluster_spawn "idleaccd-$node" "$IDLEACCD" -D -v -N "$node" \
+	pid=$(_cluster_spawn "idleaccd-$node" ${CLUSTER_SLURMD_NETNS:+nsenter \
+		--net="$CLUSTER_SLURMD_NETNS"} "$IDLEACCD" -D -v -N "$node" \
 		-c "$CLUSTER_DIR/agent-$node/idleacc.yaml") || fail "idleaccd $node did not start"
 	eval "AGENT_PID_$node=$pid"
 	wait_until 10 test -S "$(agent_sock "$node")" || fail "idleaccd $node: no socket"
