@@ -562,6 +562,19 @@ job_pids()
 	return 0
 }
 
+# job_shell_pid JOBID: the pid of the job's batch shell, for scripts that begin with
+# 'echo $$ >$SLURM_JOB_ID.pid' (they run in $CLUSTER_DIR/jobs); empty until it is written.
+job_shell_pid()
+{
+	cat "$CLUSTER_DIR/jobs/$1.pid" 2>/dev/null
+}
+
+# proc_state PID: the process's state letter (R, S, D; T when stopped), empty if it is gone.
+proc_state()
+{
+	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1
+}
+
 # submit SBATCH_ARGS...: sbatch --parsable, output and working directory in $CLUSTER_DIR/jobs
 # (later arguments override those); echoes the job id.
 submit()
