@@ -37,18 +37,38 @@ int64_t agent_wall_ms(const struct agent_state *st, int64_t mono_ms)
 /* More batches than the most actions ever due at once need: a planner bug, not a big node. */
 #define CYCLE_ROUNDS ((3 + AGENT_MAX_JOBS + AGENT_MAX_REFUSED) / CYCLE_BATCH + 2)
 
+/* The [n] actions of [acts] were not queued: none of their calls is in flight. */
+static void unintend(struct agent_state *st, const struct agent_action *acts, int n)
+{
+	struct agent_tjob *j;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (acts[i].kind == AGENT_ACT_SUSPEND && (j = agent_job_find(st, acts[i].job)))
+			j->suspend_asked_ms = 0;
+}
+
 int agent_cycle(struct agent_state *st, const struct agent_params *p, int64_t now_ms,
 		const struct agent_cycle_ops *ops)
 {
 	struct agent_action acts[CYCLE_BATCH];
 	int i, n, total = 0, round;
+	bool save;
 
 	for (round = 0; round < CYCLE_ROUNDS; round++) {
 		n = agent_plan(st, p, now_ms, acts, CYCLE_BATCH);
+		/* What a crash during the calls must not lose is on disk first: one write for the
+		 * batch, not one per job. */
+		for (i = 0, save = false; i < n; i++)
+			save |= agent_intend(st, &acts[i], now_ms);
+		if (save && ops->save)
+			ops->save(ops->arg);
 		for (i = 0; i < n; i++) {
 			if (acts[i].kind != AGENT_ACT_STAND_ASIDE &&
-			    acts[i].kind != AGENT_ACT_KEEP && ops->push(ops->arg, &acts[i]) < 0)
+			    acts[i].kind != AGENT_ACT_KEEP && ops->push(ops->arg, &acts[i]) < 0) {
+				unintend(st, acts + i, n - i);
 				return -1;
+			}
 			agent_issue(st, &acts[i], now_ms);
 			if (ops->issued)
 				ops->issued(ops->arg, &acts[i]);

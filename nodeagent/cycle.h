@@ -32,7 +32,10 @@ struct agent_cycle_ops {
 	int (*push)(void *arg, const struct agent_action *a);
 	/* Called after each action was issued (the daemon logs the events it noted); or NULL. */
 	void (*issued)(void *arg, const struct agent_action *a);
-	void *arg; /* passed to both */
+	/* Writes the state file, before a call whose effect a crash must not lose is queued
+	 * (agent_intend); or NULL. */
+	void (*save)(void *arg);
+	void *arg; /* passed to each */
 };
 
 /*

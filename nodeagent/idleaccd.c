@@ -203,23 +203,32 @@ static void issued(void *arg, const struct agent_action *a)
 		agent_log(LOG_DEBUG, "queued %s %s", agent_act_name(a->kind), d->node);
 }
 
+/* Writes the state file if what it keeps changed. */
+static void save_state(void *arg)
+{
+	struct daemon *d = arg;
+	char err[AGENT_ERR_LEN];
+
+	if (!d->st.dirty)
+		return;
+	if (agent_state_save(&d->st, d->state_path, err, sizeof(err)) < 0)
+		agent_log(LOG_ERR, "cannot write the state file: %s", err);
+	else
+		d->st.dirty = false;
+}
+
 /* Decide, hand the calls to the worker, log, persist. */
 static void cycle(struct daemon *d)
 {
-	const struct agent_cycle_ops ops = {.push = push_action, .issued = issued, .arg = d};
+	const struct agent_cycle_ops ops = {
+	    .push = push_action, .issued = issued, .save = save_state, .arg = d};
 	int64_t now = now_ms(d);
-	char err[AGENT_ERR_LEN];
 
 	/* What a cycle could not issue is still due: retried soon, not at the next event. */
 	d->cycle_retry_ms =
 	    agent_cycle(&d->st, &d->params, now, &ops) < 0 ? now + AGENT_BACKOFF_MIN_MS : 0;
 	log_events(d);
-	if (d->st.dirty) {
-		if (agent_state_save(&d->st, d->state_path, err, sizeof(err)) < 0)
-			agent_log(LOG_ERR, "cannot write the state file: %s", err);
-		else
-			d->st.dirty = false;
-	}
+	save_state(d);
 }
 
 static void apply_results(struct daemon *d)

@@ -393,7 +393,19 @@ static void refused_drop(struct agent_state *st, struct agent_refused *r)
 static bool persistent(const struct agent_tjob *j)
 {
 	return j->fate == AGENT_JOB_SUSPENDED || j->fate == AGENT_JOB_KEPT ||
-	       j->fate == AGENT_JOB_WARN_REQUEUE || j->fate == AGENT_JOB_WARN_CANCEL || j->warn_sig;
+	       j->fate == AGENT_JOB_WARN_REQUEUE || j->fate == AGENT_JOB_WARN_CANCEL ||
+	       j->warn_sig || j->suspend_asked_ms;
+}
+
+bool agent_intend(struct agent_state *st, const struct agent_action *a, int64_t now_ms)
+{
+	struct agent_tjob *j;
+
+	if (a->kind != AGENT_ACT_SUSPEND || !(j = agent_job_find(st, a->job)))
+		return false;
+	j->suspend_asked_ms = now_ms ? now_ms : -1; /* 0 would read as none */
+	st->dirty = true;
+	return true;
 }
 
 void agent_issue(struct agent_state *st, const struct agent_action *a, int64_t now_ms)
@@ -576,8 +588,14 @@ static void clear_busy(struct agent_state *st, const struct agent_action *a)
 		break;
 	default:
 		j = a->job ? agent_job_find(st, a->job) : NULL;
-		if (j)
-			j->busy = false;
+		if (!j)
+			break;
+		j->busy = false;
+		if (a->kind == AGENT_ACT_SUSPEND && j->suspend_asked_ms) {
+			/* Done or failed: the result decides what the state file says now. */
+			j->suspend_asked_ms = 0;
+			st->dirty = true;
+		}
 		break;
 	}
 }

@@ -118,6 +118,9 @@ struct agent_tjob {
 	int warn_sig;	      /* the job's --desktop-signal, sent instead of the policy's
 			       * warn_signal; 0 if none */
 	int64_t warn_secs;    /* its grace in seconds (at most the policy's warn_grace) */
+	/* When a suspend of ours was handed to the worker, until its answer; 0 if none. The
+	 * state file keeps the job as suspended by us from then on (see agent_intend). */
+	int64_t suspend_asked_ms;
 };
 
 /* A job whose launch we refused: the plugin excluded this node from it. */
@@ -237,6 +240,17 @@ void agent_observe(struct agent_state *st, const struct idle_verdict *v, int64_t
  */
 int agent_plan(const struct agent_state *st, const struct agent_params *p, int64_t now_ms,
 	       struct agent_action *acts, int max);
+
+/*
+ * Called before [a] is handed to the worker: records what a crash during the call must not
+ * lose. A suspend's job counts, in the state file, as suspended by us from [now_ms] on: if the
+ * agent dies after slurmctld suspended it but before the answer was applied and saved, the
+ * restarted agent adopts the suspended job (resumes it when the owner leaves, requeues it after
+ * max_suspend) instead of leaving it suspended as someone else's; if the call never happened,
+ * the next listing shows the job running and it is planned afresh. Returns true if the state
+ * file must be written before the call is made.
+ */
+bool agent_intend(struct agent_state *st, const struct agent_action *a, int64_t now_ms);
 
 /* Records that [a] was handed to the worker (or done, for the no-call actions). */
 void agent_issue(struct agent_state *st, const struct agent_action *a, int64_t now_ms);

@@ -71,6 +71,12 @@ int agent_state_save(const struct agent_state *st, const char *path, char *err, 
 			fprintf(f, "job %" PRIu32 " %s %" PRId64 " %" PRId64 "\n", j->id,
 				agent_fate_name(j->fate), agent_wall_ms(st, j->fate_ms),
 				agent_wall_ms(st, j->suspended_ms));
+		else if (j->suspend_asked_ms)
+			/* A suspend in flight (agent_intend): ours if slurmctld did it. */
+			fprintf(f, "job %" PRIu32 " %s %" PRId64 " %" PRId64 "\n", j->id,
+				agent_fate_name(AGENT_JOB_SUSPENDED),
+				agent_wall_ms(st, j->suspend_asked_ms),
+				agent_wall_ms(st, j->suspend_asked_ms));
 		if (j->warn_sig)
 			fprintf(f, "signal %" PRIu32 " %d %" PRId64 "\n", j->id, j->warn_sig,
 				j->warn_secs);

@@ -477,6 +477,71 @@ static int push_record(void *arg, const struct agent_action *a)
 
 static const struct agent_cycle_ops record_ops = {.push = push_record};
 
+/* What the state file said each time the cycle asked for it to be written. */
+static char saved_path[256];
+static int nsaved;
+
+static void save_record(void *arg)
+{
+	char err[256];
+
+	(void)arg;
+	nsaved++;
+	ck_assert_int_eq(agent_state_save(&st, saved_path, err, sizeof(err)), 0);
+	st.dirty = false;
+}
+
+/*
+ * A suspend is in the state file before it is queued: an agent killed after slurmctld
+ * suspended the job, before it saved the answer, adopts the suspended job when restarted
+ * (found by fault_kill_suspend.test: it was left suspended as someone else's, forever).
+ */
+START_TEST(test_suspend_saved_before_the_call)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	const struct agent_cycle_ops ops = {.push = push_record, .save = save_record};
+	struct agent_job jobs[1] = {job(41, true, true)};
+	static struct agent_state b;
+	char dir[] = "/tmp/check_agent.XXXXXX", err[256];
+	struct agent_action a[16];
+	int k;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(saved_path, sizeof(saved_path), "%s/d1.state", dir);
+	owner_back(&p, jobs, 1);
+	npushed = nsaved = 0;
+	ck_assert_int_ge(agent_cycle(&st, &p, T0 + 2 * S, &ops), 1);
+	ck_assert_ptr_nonnull(find(pushed, npushed, AGENT_ACT_SUSPEND, 41));
+	ck_assert_int_eq(nsaved, 1);
+	/* Killed now: the restarted agent reads the job as suspended by us since the call. */
+	agent_state_init(&b, "d1");
+	ck_assert_int_eq(agent_state_load(&b, saved_path, T0 + 3 * S, 3600, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.njobs, 1);
+	ck_assert_int_eq(b.jobs[0].id, 41);
+	ck_assert_int_eq(b.jobs[0].fate, AGENT_JOB_SUSPENDED);
+	ck_assert_int_eq(b.jobs[0].suspended_ms, T0 + 2 * S);
+	/* Not killed: the answer clears the mark; the job is suspended as usual. */
+	done(&st, &p, find(pushed, npushed, AGENT_ACT_SUSPEND, 41), 0, T0 + 3 * S);
+	ck_assert_int_eq(agent_job_find(&st, 41)->suspend_asked_ms, 0);
+	ck_assert_int_eq(agent_job_find(&st, 41)->fate, AGENT_JOB_SUSPENDED);
+	ck_assert(st.dirty);
+	/* A failed suspend leaves no record of ours. */
+	owner_back(&p, jobs, 1);
+	k = step(&st, &p, T0 + 2 * S, a);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_SUSPEND, 41));
+	ck_assert(agent_intend(&st, find(a, k, AGENT_ACT_SUSPEND, 41), T0 + 2 * S));
+	done(&st, &p, find(a, k, AGENT_ACT_SUSPEND, 41), -1, T0 + 3 * S);
+	ck_assert_int_eq(agent_job_find(&st, 41)->suspend_asked_ms, 0);
+	ck_assert_int_eq(agent_job_find(&st, 41)->fate, AGENT_JOB_SEEN);
+	ck_assert_int_eq(agent_state_save(&st, saved_path, err, sizeof(err)), 0);
+	agent_state_init(&b, "d1");
+	ck_assert_int_eq(agent_state_load(&b, saved_path, T0 + 3 * S, 3600, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.njobs, 0);
+	unlink(saved_path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_every_job_suspended)
 {
 	struct agent_params p = params(IDLE_RETURN_SUSPEND);
@@ -1562,6 +1627,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("jobs");
 	tcase_add_test(tc, test_suspend_then_resume);
 	tcase_add_test(tc, test_every_job_suspended);
+	tcase_add_test(tc, test_suspend_saved_before_the_call);
 	tcase_add_test(tc, test_too_many_jobs_listed_again);
 	tcase_add_test(tc, test_jobs_suspended_by_others_untouched);
 	tcase_add_test(tc, test_max_suspend_requeues);

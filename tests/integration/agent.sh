@@ -63,7 +63,8 @@ agent_sock()
 }
 
 # agent_start NODE [POLICY_LINE...]: writes the config (unless it exists and no lines are
-# given) and starts idleaccd -D for NODE; waits for its socket. Sets AGENT_PID_<NODE>.
+# given) and starts idleaccd -D for NODE (in the desktops' network namespace if the cluster
+# has one: CLUSTER_SLURMD_NETNS); waits for its socket. Sets AGENT_PID_<NODE>.
 agent_start()
 {
 	local node=$1 pid
@@ -72,7 +73,8 @@ agent_start()
 		agent_conf "$node" "$@"
 	fi
 	rm -f "$(agent_sock "$node")"
-	pid=$(_cluster_spawn "idleaccd-$node" "$IDLEACCD" -D -v -N "$node" \
+	pid=$(_cluster_spawn "idleaccd-$node" ${CLUSTER_SLURMD_NETNS:+nsenter \
+		--net="$CLUSTER_SLURMD_NETNS"} "$IDLEACCD" -D -v -N "$node" \
 		-c "$CLUSTER_DIR/agent-$node/idleacc.yaml") || fail "idleaccd $node did not start"
 	eval "AGENT_PID_$node=$pid"
 	wait_until 10 test -S "$(agent_sock "$node")" || fail "idleaccd $node: no socket"
@@ -182,4 +184,31 @@ raw_request()
 		my $n = unpack("N", $h);
 		read($s, my $b, $n) == $n or die "short answer\n";
 		print "$b\n";' "$@"
+}
+
+# agent_start_faulty NODE FAULT: starts the node's idleaccd under libfaultinject, which kills it
+# with SIGKILL at FAULT ("slurm_suspend:after": right after slurmctld answered the suspend);
+# agent_wait_killed NODE then waits until it died there.
+agent_start_faulty()
+{
+	local lib
+	lib=$(realpath "${top_builddir:-../..}/tests/integration/.libs/libfaultinject.so") ||
+		fail "libfaultinject.so not built"
+	rm -f "$CLUSTER_DIR/agent-$1/fault.mark"
+	IDLEACC_FAULT=$2 IDLEACC_FAULT_MARK=$CLUSTER_DIR/agent-$1/fault.mark LD_PRELOAD=$lib \
+		agent_start "$1"
+}
+
+_agent_dead()
+{
+	! _cluster_alive "$(agent_pid "$1")"
+}
+
+# agent_wait_killed NODE: the agent started by agent_start_faulty died at its fault (reaped).
+agent_wait_killed()
+{
+	wait_until 60 _agent_dead "$1" || fail "idleaccd $1 still runs: never reached its fault"
+	grep -q . "$CLUSTER_DIR/agent-$1/fault.mark" 2>/dev/null ||
+		fail "idleaccd $1 died, but not at its fault"
+	agent_stop "$1"
 }

@@ -15,6 +15,11 @@
 # state, spool and log directories, and the output of the jobs submit() sends. Nodes are
 # d1..dN (multiple-slurmd: every slurmd runs on this host, 127.0.0.1, one port each).
 #
+# A test may move the desktops into a network namespace of its own (fault_network.test):
+# CLUSTER_SLURMD_NETNS=/run/netns/NAME starts every slurmd in it (nsenter, not ip netns exec:
+# that remounts /sys and slurmd dies), CLUSTER_NODE_ADDR is then their NodeAddr and
+# CLUSTER_CTLD_HOST the SlurmctldHost they reach the controller at ("HOST(ADDR)").
+#
 # Ports: tests run in parallel (make -j check) next to other engineers' clusters, so each cluster
 # takes a random block of free ports below the kernel's ephemeral range (where no outgoing
 # connection can sit on them), checked with ss and registered in $CLUSTER_PORT_REGISTRY under a
@@ -213,7 +218,7 @@ _cluster_write_conf()
 	cat >"$SLURM_CONF" <<EOF
 # Written by tests/integration/cluster.sh for one test; removed with the cluster.
 ClusterName=mini
-SlurmctldHost=localhost
+SlurmctldHost=${CLUSTER_CTLD_HOST:-localhost}
 SlurmctldPort=$_cluster_ctld_port
 SlurmdPort=$((_cluster_ctld_port + 1))
 SlurmUser=root
@@ -247,7 +252,7 @@ MinJobAge=600
 JobRequeue=1
 # Schedule at once and often, so a requeued job restarts within seconds, not minutes.
 SchedulerParameters=batch_sched_delay=0,sched_interval=2,bf_interval=1
-NodeName=d[1-$n] NodeHostname=$host NodeAddr=127.0.0.1 Port=[$((_cluster_ctld_port + 1))-$((_cluster_ctld_port + n))] CPUs=1 RealMemory=500 State=UNKNOWN
+NodeName=d[1-$n] NodeHostname=$host NodeAddr=${CLUSTER_NODE_ADDR:-127.0.0.1} Port=[$((_cluster_ctld_port + 1))-$((_cluster_ctld_port + n))] CPUs=1 RealMemory=500 State=UNKNOWN
 PartitionName=desktop Nodes=d[1-$n] Default=YES MaxTime=INFINITE State=UP
 EOF
 	for line in "$@"; do
@@ -265,6 +270,10 @@ _cluster_ports_listening()
 	local p out
 
 	out=$(ss -ltnH)
+	if [ -n "${CLUSTER_SLURMD_NETNS:-}" ]; then
+		out="$out
+$(nsenter --net="$CLUSTER_SLURMD_NETNS" ss -ltnH)"
+	fi
 	for p in "$@"; do
 		echo "$out" | awk -v p="$p" '
 			{ n = split($4, a, ":"); if (a[n] == p) f = 1 } END { exit !f }' || return 1
@@ -350,7 +359,8 @@ cluster_start()
 		{ _cluster_start_fail "slurmctld did not start"; return 1; }
 	for ((i = 1; i <= n; i++)); do
 		mkdir -p "$CLUSTER_DIR/spool/d$i" # slurmd logs an error when it has to create it
-		p=$(_cluster_spawn "slurmd-d$i" slurmd -D -N "d$i" -f "$SLURM_CONF") ||
+		p=$(_cluster_spawn "slurmd-d$i" ${CLUSTER_SLURMD_NETNS:+nsenter \
+			--net="$CLUSTER_SLURMD_NETNS"} slurmd -D -N "d$i" -f "$SLURM_CONF") ||
 			{ _cluster_start_fail "slurmd d$i did not start"; return 1; }
 		_cluster_slurmd_pids+=("$p")
 	done
@@ -474,6 +484,33 @@ cluster_restart_ctld()
 	cluster_stop_ctld && cluster_start_ctld
 }
 
+# cluster_stop_slurmd NODE: stops the slurmd of NODE (dN) only; the slurmstepd of its running
+# jobs go on.
+cluster_stop_slurmd()
+{
+	local i=$((${1#d} - 1))
+
+	[ -n "${_cluster_slurmd_pids[$i]:-}" ] || return 0
+	_cluster_kill 15 "${_cluster_slurmd_pids[$i]}"
+	_cluster_slurmd_pids[$i]=
+}
+
+# cluster_start_slurmd NODE: starts the slurmd of NODE again and waits until it listens.
+cluster_start_slurmd()
+{
+	local i=$((${1#d} - 1)) p
+
+	[ -z "${_cluster_slurmd_pids[$i]:-}" ] || return 0
+	p=$(_cluster_spawn "slurmd-$1" ${CLUSTER_SLURMD_NETNS:+nsenter \
+		--net="$CLUSTER_SLURMD_NETNS"} slurmd -D -N "$1" -f "$SLURM_CONF") || return 1
+	_cluster_slurmd_pids[$i]=$p
+	wait_until 30 _cluster_ports_listening $((_cluster_ctld_port + i + 1)) || {
+		echo "cluster: slurmd $1 not listening after restart" >&2
+		cluster_logs
+		return 1
+	}
+}
+
 # node_state NODE: the node's state as scontrol prints it: IDLE, IDLE+DRAIN, MIXED+DRAIN,
 # ALLOCATED, IDLE* (not responding), DOWN* ...
 node_state()
@@ -523,6 +560,19 @@ job_pids()
 		[ "$n" = 2 ] && echo "${d#/proc/}"
 	done
 	return 0
+}
+
+# job_shell_pid JOBID: the pid of the job's batch shell, for scripts that begin with
+# 'echo $$ >$SLURM_JOB_ID.pid' (they run in $CLUSTER_DIR/jobs); empty until it is written.
+job_shell_pid()
+{
+	cat "$CLUSTER_DIR/jobs/$1.pid" 2>/dev/null
+}
+
+# proc_state PID: the process's state letter (R, S, D; T when stopped), empty if it is gone.
+proc_state()
+{
+	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1
 }
 
 # submit SBATCH_ARGS...: sbatch --parsable, output and working directory in $CLUSTER_DIR/jobs
