@@ -83,7 +83,7 @@ if [ -z "$units" ]; then
 	echo "valgrind: no unit tests built in $build/tests" | tee -a "$vglog"
 	vg_rc=1
 else
-	(cd "$build/tests" && CK_FORK=no make check TESTS="$units" LOG_COMPILER="$vg") \
+	(cd "$build/tests" && CK_FORK=no make -j"$(nproc)" check TESTS="$units" LOG_COMPILER="$vg") \
 		>>"$vglog" 2>&1 || vg_rc=$?
 	if [ -x "$build/tests/check_x11" ]; then
 		(cd "$build/tests" && CK_FORK=no IDLEACC_TEST_WRAPPER="$vg" \
