@@ -77,6 +77,7 @@ vglog=$build/valgrind.log
 : >"$vglog"
 vg_rc=0
 vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+vg="$vg --suppressions=$top/tests/valgrind.supp" # leaks of other projects, each explained there
 units=$(cd "$build/tests" && make -s -j"$(nproc)" check TESTS= >/dev/null &&
 	ls check_* | grep -E '^check_[a-z0-9_]+$' | grep -vx check_x11 | tr '\n' ' ') || true
 if [ -z "$units" ]; then
