@@ -269,8 +269,19 @@ static int evdev_jitter(const struct evdev_state *s, struct evdev_dev *d,
 static int evdev_event(struct evdev_state *s, struct evdev_dev *d, const struct input_event *ev,
 		       int64_t read_ms)
 {
-	int64_t t = (int64_t)ev->input_event_sec * 1000 + (int64_t)ev->input_event_usec / 1000;
+	int64_t sec = (int64_t)ev->input_event_sec, t;
 
+	/*
+	 * A device writes whatever time it likes (a FIFO, a broken driver): a time after the
+	 * read is the read's, one before the epoch is older than any input. Both are told before
+	 * the multiplication, which overflows for seconds past INT64_MAX / 1000.
+	 */
+	if (sec > read_ms / 1000)
+		t = read_ms;
+	else if (sec < 0)
+		t = 0;
+	else
+		t = sec * 1000 + (int64_t)ev->input_event_usec / 1000;
 	if (t > read_ms)
 		t = read_ms;
 	switch (ev->type) {

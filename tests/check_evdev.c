@@ -227,6 +227,43 @@ START_TEST(test_future_clamped)
 }
 END_TEST
 
+/* Writes a key press whose time is [sec] seconds after the epoch, any number a device may put. */
+static void send_key_at_sec(int fd, int64_t sec)
+{
+	struct input_event ev[2];
+
+	memset(ev, 0, sizeof(ev));
+	ev[0].input_event_sec = sec;
+	ev[0].type = EV_KEY;
+	ev[0].code = KEY_A;
+	ev[0].value = 1;
+	ev[1].input_event_sec = sec;
+	ev[1].type = EV_SYN;
+	ev[1].code = SYN_REPORT;
+	ck_assert_int_eq(write(fd, ev, sizeof(ev)), sizeof(ev));
+}
+
+/* Found by tests/fuzz/fuzz_evdev: seconds * 1000 overflowed (UBSan), and wrapped. */
+START_TEST(test_time_overflow)
+{
+	struct idle_snapshot snap;
+	int fd;
+
+	make_dir();
+	fd = make_fifo("event0");
+	open_source();
+	/* Far in the future: wrapped to a time before the epoch, the key was not counted. */
+	send_key_at_sec(fd, INT64_MAX / 1000 + 1);
+	sample(t0 + 10000, &snap);
+	ck_assert_int_eq(snap.evdev_last_ms, t0 + 10000);
+	/* Far before the epoch: wrapped to the far future, it counted as input now. */
+	send_key_at_sec(fd, INT64_MIN / 1000 - 1);
+	sample(t0 + 20000, &snap);
+	ck_assert_int_eq(snap.evdev_last_ms, t0 + 10000);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_partial_record)
 {
 	struct idle_snapshot snap;
@@ -522,7 +559,7 @@ static Suite *make_suite(void)
 	TC("no devices", tcase_add_test(tc, test_no_directory);
 	   tcase_add_test(tc, test_no_event_devices));
 	TC("event times", tcase_add_test(tc, test_key_time); tcase_add_test(tc, test_not_input);
-	   tcase_add_test(tc, test_future_clamped));
+	   tcase_add_test(tc, test_future_clamped); tcase_add_test(tc, test_time_overflow));
 	TC("partial records", tcase_add_test(tc, test_partial_record));
 	TC("poll", tcase_add_test(tc, test_poll); tcase_add_test(tc, test_public_api));
 	TC("hot-plug", tcase_add_test(tc, test_unplug); tcase_add_test(tc, test_hotplug);

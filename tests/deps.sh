@@ -12,6 +12,8 @@ PACKAGES=(
 	# tests
 	check slurm-wlm munge dbus xvfb xdotool xauth iproute2 procps desktop-file-utils
 	faketime # agent_clock_step.test: idleaccd alone under a stepped wall clock
+	# run.sh's passes: the fuzzers (clang's libFuzzer and sanitizer runtimes), memcheck
+	clang libclang-rt-14-dev valgrind
 )
 
 if [ "${BENCH:-0}" = 1 ]; then

@@ -60,6 +60,7 @@ if [ -z "$pid" ]; then
 	exit 99
 fi
 
-IDLEACC_TEST_DISPLAY=":$n" ./check_x11
+# IDLEACC_TEST_WRAPPER: a program to run the tests under (tests/run.sh: valgrind).
+IDLEACC_TEST_DISPLAY=":$n" ${IDLEACC_TEST_WRAPPER:-} ./check_x11
 rc=$?
 exit "$rc"
