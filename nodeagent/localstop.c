@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/* localstop.c - stopping and continuing the jobs' processes on the desktop, without Slurm. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "localstop.h"
+
+void agent_localstop_init(struct agent_localstop *ls, const char *root)
+{
+	memset(ls, 0, sizeof(*ls));
+	ls->root = root;
+}
+
+void agent_localstop_free(struct agent_localstop *ls)
+{
+	idle_procs_free(&ls->procs);
+}
+
+size_t agent_localstop_pick(const struct idle_procs *ps, const struct agent_state *st,
+			    const struct agent_params *p, int64_t now_ms, struct agent_lsig *out,
+			    size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ps->n; i++) {
+		const struct idle_proc *pr = &ps->v[i];
+		enum agent_local want;
+		int sig = 0;
+
+		/* slurmstepd keeps talking to slurmd; a job process whose job is unknown is one
+		 * whose slurmstepd exited mid-scan, and ends with it. */
+		if (!pr->job || pr->stepd || !pr->jobid)
+			continue;
+		want = agent_local_want(st, p, pr->jobid, now_ms);
+		if (want == AGENT_LOCAL_STOP && pr->state != 'T' && pr->state != 't' &&
+		    pr->state != 'Z' && pr->state != 'X')
+			sig = SIGSTOP;
+		else if (want == AGENT_LOCAL_CONT && pr->state == 'T')
+			sig = SIGCONT;
+		if (!sig)
+			continue;
+		if (n < max)
+			out[n] = (struct agent_lsig){.pid = pr->pid, .job = pr->jobid, .sig = sig};
+		n++;
+	}
+	return n;
+}
+
+/* Some job stopped by us may be continued now. */
+static bool cont_due(const struct agent_state *st, const struct agent_params *p, int64_t now_ms)
+{
+	size_t i;
+
+	for (i = 0; i < st->njobs; i++)
+		if (st->jobs[i].local_stop &&
+		    agent_local_want(st, p, st->jobs[i].id, now_ms) == AGENT_LOCAL_CONT)
+			return true;
+	return false;
+}
+
+static int64_t period(const struct agent_localstop *ls, const struct agent_state *st)
+{
+	return ls->found || st->njobs ? AGENT_LOCALSTOP_PERIOD_MS : AGENT_LOCALSTOP_IDLE_PERIOD_MS;
+}
+
+int64_t agent_localstop_deadline(const struct agent_localstop *ls, const struct agent_state *st,
+				 const struct agent_params *p, int64_t now_ms)
+{
+	if (!agent_local_stopping(st, p, now_ms))
+		return 0;
+	return ls->last_ms + period(ls, st);
+}
+
+/* Per job: how many of its processes got a signal in this pass. */
+struct tally {
+	uint32_t job;
+	int sig;
+	int n;
+};
+
+static void tally_add(struct tally *t, size_t *nt, size_t max, uint32_t job, int sig)
+{
+	size_t i;
+
+	for (i = 0; i < *nt; i++)
+		if (t[i].job == job && t[i].sig == sig) {
+			t[i].n++;
+			return;
+		}
+	if (*nt < max)
+		t[(*nt)++] = (struct tally){.job = job, .sig = sig, .n = 1};
+}
+
+static bool seen_pid(const int *v, size_t n, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == pid)
+			return true;
+	return false;
+}
+
+int agent_localstop_cycle(struct agent_localstop *ls, struct agent_state *st,
+			  const struct agent_params *p, int64_t now_ms, char *err, size_t errlen)
+{
+	struct agent_lsig sigs[AGENT_MAX_JOBS];
+	struct tally tal[AGENT_MAX_JOBS];
+	int signalled[AGENT_MAX_JOBS * 4];
+	size_t nsignalled = 0, ntal = 0, i, n;
+	bool stopping = agent_local_stopping(st, p, now_ms), cont = cont_due(st, p, now_ms);
+	int scan, total = 0;
+
+	if (!stopping && !cont) {
+		ls->last_stop_since = 0;
+		return 0;
+	}
+	if (stopping && !cont && st->stop_since_ms == ls->last_stop_since && ls->last_ms &&
+	    now_ms < ls->last_ms + period(ls, st))
+		return 0;
+	ls->last_ms = now_ms;
+	ls->last_stop_since = stopping ? st->stop_since_ms : 0;
+	/*
+	 * A process may fork while we stop its parent, and the child runs: rescan until a scan
+	 * finds no process that this pass has not signalled yet. A SIGCONT needs one scan.
+	 */
+	for (scan = 0; scan < AGENT_LOCALSTOP_MAX_SCANS; scan++) {
+		bool fresh = false;
+
+		if (idle_procs_scan(&ls->procs, ls->root, err, errlen) < 0) {
+			if (ls->failing)
+				return -2;
+			ls->failing = true;
+			return -1;
+		}
+		ls->failing = false;
+		if (!scan) {
+			ls->found = false;
+			for (i = 0; i < ls->procs.n && !ls->found; i++)
+				ls->found = ls->procs.v[i].job;
+		}
+		n = agent_localstop_pick(&ls->procs, st, p, now_ms, sigs, AGENT_MAX_JOBS);
+		if (n > AGENT_MAX_JOBS)
+			n = AGENT_MAX_JOBS; /* the next scan takes the rest */
+		for (i = 0; i < n; i++) {
+			if (seen_pid(signalled, nsignalled, sigs[i].pid))
+				continue; /* signalled already, not yet seen stopped */
+			fresh = true;
+			if (kill(sigs[i].pid, sigs[i].sig) < 0)
+				continue; /* it exited since the scan */
+			if (nsignalled < sizeof(signalled) / sizeof(signalled[0]))
+				signalled[nsignalled++] = sigs[i].pid;
+			tally_add(tal, &ntal, AGENT_MAX_JOBS, sigs[i].job, sigs[i].sig);
+			total++;
+		}
+		if (!fresh || !stopping)
+			break;
+	}
+	for (i = 0; i < ntal; i++)
+		if (tal[i].sig == SIGSTOP)
+			agent_local_stopped(st, tal[i].job, tal[i].n, now_ms);
+	/* The jobs to continue are continued even if none of their processes was still stopped
+	 * (Slurm's resume continued them first). */
+	for (i = 0; i < st->njobs; i++) {
+		struct agent_tjob *j = &st->jobs[i];
+		size_t k;
+		int nc = 0;
+
+		if (!j->local_stop || agent_local_want(st, p, j->id, now_ms) != AGENT_LOCAL_CONT)
+			continue;
+		for (k = 0; k < ntal; k++)
+			if (tal[k].job == j->id && tal[k].sig == SIGCONT)
+				nc = tal[k].n;
+		agent_local_continued(st, j->id, nc, now_ms);
+	}
+	return total;
+}
