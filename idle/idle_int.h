@@ -103,6 +103,7 @@ struct idle_proc {
 	bool stepd;                /* slurmstepd itself (or a child of it not yet exec'd) */
 	uint32_t jobid;            /* the Slurm job of the nearest slurmstepd (its title says
 				    * "slurmstepd: [JOB.STEP]"), 0 if not a job's or unreadable */
+	int stepd_pid;             /* the pid of that slurmstepd, 0 if not a job's */
 };
 
 struct idle_procs {

@@ -122,6 +122,7 @@ static void mark_jobs(struct idle_procs *ps)
 			if (ps->v[j].stepd) {
 				ps->v[i].job = true;
 				ps->v[i].jobid = ps->v[j].jobid;
+				ps->v[i].stepd_pid = ps->v[j].pid;
 				break;
 			}
 			if (ps->v[j].ppid <= 0 || ps->v[j].ppid == ps->v[j].pid)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -14,6 +15,7 @@ void agent_localstop_init(struct agent_localstop *ls, const char *root)
 {
 	memset(ls, 0, sizeof(*ls));
 	ls->root = root;
+	ls->slurm_conf = getenv("SLURM_CONF");
 }
 
 void agent_localstop_free(struct agent_localstop *ls)
@@ -49,6 +51,60 @@ size_t agent_localstop_pick(const struct idle_procs *ps, const struct agent_stat
 		n++;
 	}
 	return n;
+}
+
+/* Bytes of a slurmstepd's environment read (slurmd's own, a few KiB). */
+#define ENVIRON_LEN 65536
+
+/* The slurmstepd [pid] was started by a slurmd of our slurm.conf. */
+static bool stepd_ours(const struct agent_localstop *ls, int pid)
+{
+	static char env[ENVIRON_LEN]; /* main thread only */
+	static const char key[] = "SLURM_CONF=";
+	const char *conf = NULL;
+	char rel[64];
+	ssize_t n, i;
+
+	snprintf(rel, sizeof(rel), "/proc/%d/environ", pid);
+	n = idle_read_file(ls->root, rel, env, sizeof(env));
+	if (n <= 0)
+		return false; /* gone */
+	for (i = 0; i < n; i += (ssize_t)strlen(env + i) + 1)
+		if (!strncmp(env + i, key, sizeof(key) - 1))
+			conf = env + i + sizeof(key) - 1;
+	if (!conf || !ls->slurm_conf)
+		return !conf && !ls->slurm_conf;
+	return !strcmp(conf, ls->slurm_conf);
+}
+
+/* Processes under another cluster's slurmstepd count as no job's. */
+static void drop_foreign(struct agent_localstop *ls)
+{
+	int ours[64], theirs[64];
+	size_t no = 0, nt = 0, i, k;
+
+	for (i = 0; i < ls->procs.n; i++) {
+		struct idle_proc *p = &ls->procs.v[i];
+		bool found = false, mine = false;
+
+		if (!p->job || !p->stepd_pid)
+			continue;
+		for (k = 0; k < no && !found; k++)
+			if (ours[k] == p->stepd_pid)
+				found = mine = true;
+		for (k = 0; k < nt && !found; k++)
+			if (theirs[k] == p->stepd_pid)
+				found = true;
+		if (!found) {
+			mine = stepd_ours(ls, p->stepd_pid);
+			if (mine && no < 64)
+				ours[no++] = p->stepd_pid;
+			else if (!mine && nt < 64)
+				theirs[nt++] = p->stepd_pid;
+		}
+		if (!mine)
+			p->job = false;
+	}
 }
 
 /* Some job stopped by us may be continued now. */
@@ -139,6 +195,7 @@ int agent_localstop_cycle(struct agent_localstop *ls, struct agent_state *st,
 			return -1;
 		}
 		ls->failing = false;
+		drop_foreign(ls);
 		if (!scan) {
 			ls->found = false;
 			for (i = 0; i < ls->procs.n && !ls->found; i++)

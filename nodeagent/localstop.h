@@ -7,6 +7,9 @@
  *
  * A job's processes are the descendants of its slurmstepd, found in /proc (libidle's process
  * table, which gives each its job from the slurmstepd's title "slurmstepd: [JOB.STEP]").
+ * Only the jobs the agent tracks as its node's are touched (several slurmd may share a host),
+ * and only under a slurmstepd whose environment names the same SLURM_CONF as ours (none, on a
+ * desktop; one per test cluster, whose job ids repeat).
  * Signals rather than a cgroup freezer: the same code works whatever Slurm's proctrack plugin
  * (proctrack/linuxproc puts a job in no cgroup of its own) and on cgroup v1 and v2 alike;
  * slurmstepd itself is never stopped, so slurmd can still talk to it. A process that left
@@ -40,13 +43,15 @@ struct agent_lsig {
 
 /* The local protection's state, owned by the main thread. */
 struct agent_localstop {
-	const char *root;	  /* prefix of /proc (tests' fixture trees); NULL: the real one */
-	struct idle_procs procs;  /* the process table, its memory reused between passes */
-	int64_t last_ms;	  /* when the last pass ran (monotonic); 0 never */
-	int64_t last_stop_since;  /* the state's stop_since_ms at that pass: a new stop passes at
-				   * once */
-	bool found;		  /* the last pass saw processes of jobs */
-	bool failing;		  /* the last scan failed (logged once per failure run) */
+	const char *root;	 /* prefix of /proc (tests' fixture trees); NULL: the real one */
+	const char *slurm_conf;	 /* our SLURM_CONF, NULL if unset: a slurmstepd whose slurmd
+				  * read another slurm.conf is another cluster's */
+	struct idle_procs procs; /* the process table, its memory reused between passes */
+	int64_t last_ms;	 /* when the last pass ran (monotonic); 0 never */
+	int64_t last_stop_since; /* the state's stop_since_ms at that pass: a new stop passes at
+				  * once */
+	bool found;		 /* the last pass saw processes of jobs */
+	bool failing;		 /* the last scan failed (logged once per failure run) */
 };
 
 void agent_localstop_init(struct agent_localstop *ls, const char *root);

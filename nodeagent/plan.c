@@ -1100,21 +1100,26 @@ enum agent_local agent_local_want(const struct agent_state *st, const struct age
 			j = &st->jobs[i];
 	if (agent_local_stopping(st, p, now_ms)) {
 		/*
-		 * Every job, known to Slurm or not, suspended there or not: a job SUSPENDED in
-		 * Slurm whose processes run again (slurmd's SIGCONT of a resume landing after the
-		 * SIGSTOP of the next suspend) is stopped again. Only a job that has to run to act
-		 * on its warning, or that Slurm is ending, is let go.
+		 * Every job of this node (from the plugin's job-start or a listing), suspended in
+		 * Slurm or not: a job SUSPENDED in Slurm whose processes run again (slurmd's
+		 * SIGCONT of a resume landing after the SIGSTOP of the next suspend) is stopped
+		 * again. Only a job that has to run to act on its warning, or that Slurm is
+		 * ending, is let go. A job we do not know may be another node's (several slurmd
+		 * on one host).
 		 */
-		if (!j || !let_run(j))
+		if (!j)
+			return AGENT_LOCAL_LEAVE;
+		if (!let_run(j))
 			return AGENT_LOCAL_STOP;
 		return j->local_stop ? AGENT_LOCAL_CONT : AGENT_LOCAL_LEAVE;
 	}
 	/*
-	 * Jobs may run. A job Slurm suspended stays stopped until Slurm resumed it (our resume's
-	 * result makes it SEEN again): our SIGCONT follows Slurm's, never precedes it. A call in
-	 * flight (a suspend that may still land) is waited for.
+	 * Jobs may run. A job Slurm suspended (we, or someone else) stays stopped until Slurm
+	 * resumed it (our resume's result makes it SEEN and not suspended again): our SIGCONT
+	 * follows Slurm's, never precedes it. A call in flight (a suspend that may still land)
+	 * is waited for.
 	 */
-	if (!j || !j->local_stop || j->busy || j->fate == AGENT_JOB_SUSPENDED ||
+	if (!j || !j->local_stop || j->busy || j->suspended || j->fate == AGENT_JOB_SUSPENDED ||
 	    j->fate == AGENT_JOB_KEPT)
 		return AGENT_LOCAL_LEAVE;
 	return AGENT_LOCAL_CONT;
@@ -1124,12 +1129,8 @@ int agent_local_stopped(struct agent_state *st, uint32_t job, int n, int64_t now
 {
 	struct agent_tjob *j = agent_job_find(st, job);
 
-	if (!j) {
-		if (!(j = job_new(st, job, now_ms)))
-			return -1;
-		j->fate = AGENT_JOB_SEEN;
-		j->fate_ms = now_ms;
-	}
+	if (!j)
+		return -1;
 	if (j->fate == AGENT_JOB_SUSPENDED || j->fate == AGENT_JOB_KEPT)
 		agent_note(st, now_ms, LOG_WARNING, true,
 			   "job %" PRIu32 " is suspended in Slurm but %d of its processes were"

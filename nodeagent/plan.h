@@ -103,23 +103,23 @@ enum agent_fate {
 /* One job on the node, as Slurm last showed it and with what we did to it. */
 struct agent_tjob {
 	uint32_t id;
-	char state[24];	      /* Slurm's state when last listed, "" if not listed since start-up */
-	bool running;	      /* RUNNING when last listed */
-	bool suspended;	      /* SUSPENDED when last listed */
-	bool can_requeue;     /* a batch job with the requeue flag, as far as we know */
-	enum agent_fate fate; /* what we did */
-	int64_t fate_ms;      /* when the fate was set */
-	int64_t suspended_ms; /* when we suspended it; max_suspend counts from here; 0 if not */
-	int64_t resumed_ms;   /* when we last resumed it, 0 if never (shown in the status) */
-	bool busy;	      /* a call about this job is in flight */
-	int64_t retry_ms;     /* after a failed call: no new call before this */
-	int64_t noticed_ms;   /* when the plugin's job-start told us it runs here; 0 if only
-			       * listed (or read from the state file) */
-	int warn_sig;	      /* the job's --desktop-signal, sent instead of the policy's
-			       * warn_signal; 0 if none */
-	int64_t warn_secs;    /* its grace in seconds (at most the policy's warn_grace) */
-	bool local_stop;      /* idleaccd stopped its processes itself (SIGSTOP, localstop.c),
-			       * whatever Slurm knows; only idleaccd continues them (SIGCONT) */
+	char state[24];	       /* Slurm's state when last listed, "" if not listed since start-up */
+	bool running;	       /* RUNNING when last listed */
+	bool suspended;	       /* SUSPENDED when last listed */
+	bool can_requeue;      /* a batch job with the requeue flag, as far as we know */
+	enum agent_fate fate;  /* what we did */
+	int64_t fate_ms;       /* when the fate was set */
+	int64_t suspended_ms;  /* when we suspended it; max_suspend counts from here; 0 if not */
+	int64_t resumed_ms;    /* when we last resumed it, 0 if never (shown in the status) */
+	bool busy;	       /* a call about this job is in flight */
+	int64_t retry_ms;      /* after a failed call: no new call before this */
+	int64_t noticed_ms;    /* when the plugin's job-start told us it runs here; 0 if only
+				* listed (or read from the state file) */
+	int warn_sig;	       /* the job's --desktop-signal, sent instead of the policy's
+				* warn_signal; 0 if none */
+	int64_t warn_secs;     /* its grace in seconds (at most the policy's warn_grace) */
+	bool local_stop;       /* idleaccd stopped its processes itself (SIGSTOP, localstop.c),
+				* whatever Slurm knows; only idleaccd continues them (SIGCONT) */
 	int64_t local_stop_ms; /* when it did, 0 if [local_stop] is false */
 };
 
@@ -306,7 +306,8 @@ enum agent_local {
 	AGENT_LOCAL_CONT,      /* the processes we stopped continued (SIGCONT) */
 };
 
-/* What the processes of job [job] on the desktop must be now. Pure. */
+/* What the processes of job [job] on the desktop must be now; only jobs tracked as this
+ * node's are ever stopped. Pure. */
 enum agent_local agent_local_want(const struct agent_state *st, const struct agent_params *p,
 				  uint32_t job, int64_t now_ms);
 
@@ -317,8 +318,7 @@ bool agent_local_stopping(const struct agent_state *st, const struct agent_param
 
 /*
  * A local pass sent SIGSTOP to [n] running processes of job [job] (n > 0): the job's record
- * (made if new) says so, and an event says whether Slurm knows. Returns 0, or -1 if too many
- * jobs are tracked.
+ * says so, and an event says whether Slurm knows. Returns 0, or -1 if [job] is not tracked.
  */
 int agent_local_stopped(struct agent_state *st, uint32_t job, int n, int64_t now_ms);
 

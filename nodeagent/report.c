@@ -218,8 +218,9 @@ static void report_job(struct agent_buf *b, const struct agent_state *st,
 	if (j->local_stop)
 		agent_buf_add(b, " [stopped locally by idleaccd at %s%s]",
 			      agent_time(st, j->local_stop_ms, t1, sizeof(t1)),
-			      j->fate == AGENT_JOB_SEEN ? "; Slurm not yet told, it counts the job as running"
-							: "");
+			      j->fate == AGENT_JOB_SEEN
+				  ? "; Slurm not yet told, it counts the job as running"
+				  : "");
 	if (j->warn_sig)
 		agent_buf_add(b, " [--desktop-signal %s@%" PRId64 "]",
 			      signame_format(j->warn_sig, t1, sizeof(t1)), j->warn_secs);

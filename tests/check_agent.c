@@ -1527,7 +1527,6 @@ START_TEST(test_status_text)
 }
 END_TEST
 
-
 /* ------------------------------------------------------------- local stop */
 
 /* The last event's text. */
@@ -1577,12 +1576,14 @@ START_TEST(test_local_stop_before_slurm)
 
 	setenv("TZ", "UTC", 1);
 	tzset();
-	/* Slurm is not asked yet (the listing is still in flight): the job stops anyway, and so
-	 * does a job Slurm never showed us. */
+	/* The plugin said job 41 started here; Slurm is not asked (it does not answer): the job
+	 * stops anyway. A job not known as this node's is left alone (another slurmd's). */
 	owner_back(&p, jobs, 0);
+	ck_assert_int_eq(agent_job_started(&st, 41, 0, 0, T0), 0);
 	ck_assert(agent_local_stopping(&st, &p, T0 + S));
 	ck_assert_int_eq(agent_local_want(&st, &p, 41, T0 + S), AGENT_LOCAL_STOP);
-	ck_assert_int_eq(agent_local_want(&st, &p, 99, T0 + S), AGENT_LOCAL_STOP);
+	ck_assert_int_eq(agent_local_want(&st, &p, 99, T0 + S), AGENT_LOCAL_LEAVE);
+	ck_assert_int_eq(agent_local_stopped(&st, 99, 1, T0 + S), -1);
 	/* Only the running processes of the job: not slurmstepd, not what is stopped or dead,
 	 * not the owner's, not a process of no job. */
 	table_init('R', 'T');
@@ -1597,7 +1598,7 @@ START_TEST(test_local_stop_before_slurm)
 	ck_assert(agent_job_find(&st, 41)->local_stop);
 	agent_buf_init(&b, out, sizeof(out));
 	agent_report_status(&b, &st, &p, NULL, "node d1: test", T0 + S);
-	ck_assert_msg(strstr(out, "  41 (not yet listed) [stopped locally by idleaccd at 22:13:21;"
+	ck_assert_msg(strstr(out, "  41 RUNNING [stopped locally by idleaccd at 22:13:21;"
 				  " Slurm not yet told, it counts the job as running]\n"),
 		      "%s", out);
 	/* Everything stopped: the next pass has nothing to do. */
