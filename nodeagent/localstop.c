@@ -47,7 +47,8 @@ size_t agent_localstop_pick(const struct idle_procs *ps, const struct agent_stat
 		if (!sig)
 			continue;
 		if (n < max)
-			out[n] = (struct agent_lsig){.pid = pr->pid, .job = pr->jobid, .sig = sig};
+			out[n] = (struct agent_lsig){
+			    .pid = pr->pid, .job = pr->jobid, .sig = sig, .state = pr->state};
 		n++;
 	}
 	return n;
@@ -119,37 +120,36 @@ static bool cont_due(const struct agent_state *st, const struct agent_params *p,
 	return false;
 }
 
-static int64_t period(const struct agent_localstop *ls, const struct agent_state *st)
-{
-	return ls->found || st->njobs ? AGENT_LOCALSTOP_PERIOD_MS : AGENT_LOCALSTOP_IDLE_PERIOD_MS;
-}
-
 int64_t agent_localstop_deadline(const struct agent_localstop *ls, const struct agent_state *st,
 				 const struct agent_params *p, int64_t now_ms)
 {
-	if (!agent_local_stopping(st, p, now_ms))
+	if (!st->njobs || !agent_local_stopping(st, p, now_ms))
 		return 0;
-	return ls->last_ms + period(ls, st);
+	return ls->last_ms + AGENT_LOCALSTOP_PERIOD_MS;
 }
 
 /* Per job: how many of its processes got a signal in this pass. */
 struct tally {
 	uint32_t job;
 	int sig;
-	int n;
+	int n;	/* processes signalled */
+	int nd; /* of which in uninterruptible sleep ('D'): signalled again at every pass until
+		 * they wake, which is no news */
 };
 
-static void tally_add(struct tally *t, size_t *nt, size_t max, uint32_t job, int sig)
+static void tally_add(struct tally *t, size_t *nt, size_t max, const struct agent_lsig *s)
 {
 	size_t i;
 
-	for (i = 0; i < *nt; i++)
-		if (t[i].job == job && t[i].sig == sig) {
-			t[i].n++;
+	for (i = 0; i < *nt && (t[i].job != s->job || t[i].sig != s->sig); i++)
+		;
+	if (i == *nt) {
+		if (*nt >= max)
 			return;
-		}
-	if (*nt < max)
-		t[(*nt)++] = (struct tally){.job = job, .sig = sig, .n = 1};
+		t[(*nt)++] = (struct tally){.job = s->job, .sig = s->sig};
+	}
+	t[i].n++;
+	t[i].nd += s->state == 'D';
 }
 
 static bool seen_pid(const int *v, size_t n, int pid)
@@ -172,12 +172,13 @@ int agent_localstop_cycle(struct agent_localstop *ls, struct agent_state *st,
 	bool stopping = agent_local_stopping(st, p, now_ms), cont = cont_due(st, p, now_ms);
 	int scan, total = 0;
 
-	if (!stopping && !cont) {
+	/* Only the jobs tracked as this node's are touched: none, no pass. */
+	if (!st->njobs || (!stopping && !cont)) {
 		ls->last_stop_since = 0;
 		return 0;
 	}
 	if (stopping && !cont && st->stop_since_ms == ls->last_stop_since && ls->last_ms &&
-	    now_ms < ls->last_ms + period(ls, st))
+	    now_ms < ls->last_ms + AGENT_LOCALSTOP_PERIOD_MS)
 		return 0;
 	ls->last_ms = now_ms;
 	ls->last_stop_since = stopping ? st->stop_since_ms : 0;
@@ -196,11 +197,6 @@ int agent_localstop_cycle(struct agent_localstop *ls, struct agent_state *st,
 		}
 		ls->failing = false;
 		drop_foreign(ls);
-		if (!scan) {
-			ls->found = false;
-			for (i = 0; i < ls->procs.n && !ls->found; i++)
-				ls->found = ls->procs.v[i].job;
-		}
 		n = agent_localstop_pick(&ls->procs, st, p, now_ms, sigs, AGENT_MAX_JOBS);
 		if (n > AGENT_MAX_JOBS)
 			n = AGENT_MAX_JOBS; /* the next scan takes the rest */
@@ -212,15 +208,18 @@ int agent_localstop_cycle(struct agent_localstop *ls, struct agent_state *st,
 				continue; /* it exited since the scan */
 			if (nsignalled < sizeof(signalled) / sizeof(signalled[0]))
 				signalled[nsignalled++] = sigs[i].pid;
-			tally_add(tal, &ntal, AGENT_MAX_JOBS, sigs[i].job, sigs[i].sig);
+			tally_add(tal, &ntal, AGENT_MAX_JOBS, &sigs[i]);
 			total++;
 		}
 		if (!fresh || !stopping)
 			break;
 	}
-	for (i = 0; i < ntal; i++)
-		if (tal[i].sig == SIGSTOP)
+	for (i = 0; i < ntal; i++) {
+		const struct agent_tjob *j = agent_job_find(st, tal[i].job);
+
+		if (tal[i].sig == SIGSTOP && j && (!j->local_stop || tal[i].n > tal[i].nd))
 			agent_local_stopped(st, tal[i].job, tal[i].n, now_ms);
+	}
 	/* The jobs to continue are continued even if none of their processes was still stopped
 	 * (Slurm's resume continued them first). */
 	for (i = 0; i < st->njobs; i++) {

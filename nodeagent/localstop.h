@@ -26,11 +26,9 @@
 #include "idle_int.h"
 #include "plan.h"
 
-/* While jobs must stop, passes repeat this often if the desktop has jobs: a process that a
- * late SIGCONT (slurmd's own suspend/resume race) or a fork set running is stopped again. */
+/* While jobs must stop and the node has jobs, passes repeat this often: a process that a late
+ * SIGCONT (slurmd's own suspend/resume race) set running is stopped again. */
 #define AGENT_LOCALSTOP_PERIOD_MS 1000
-/* ... and this often if the last pass found no job process and none is tracked. */
-#define AGENT_LOCALSTOP_IDLE_PERIOD_MS 5000
 /* One pass rescans until a scan finds no new running process (forks), at most this often. */
 #define AGENT_LOCALSTOP_MAX_SCANS 16
 
@@ -39,6 +37,8 @@ struct agent_lsig {
 	int pid;
 	uint32_t job; /* the process's job */
 	int sig;      /* SIGSTOP or SIGCONT */
+	char state;   /* the process's state when read: a SIGSTOP to one in 'D' (uninterruptible
+		       * sleep) stops it only when it wakes, and is sent again each pass */
 };
 
 /* The local protection's state, owned by the main thread. */
@@ -50,7 +50,6 @@ struct agent_localstop {
 	int64_t last_ms;	 /* when the last pass ran (monotonic); 0 never */
 	int64_t last_stop_since; /* the state's stop_since_ms at that pass: a new stop passes at
 				  * once */
-	bool found;		 /* the last pass saw processes of jobs */
 	bool failing;		 /* the last scan failed (logged once per failure run) */
 };
 
