@@ -98,7 +98,12 @@ struct idle_proc {
 	char comm[IDLE_NAME_LEN];  /* from /proc/PID/stat, without the parentheses */
 	uint64_t ticks;            /* utime + stime, clock ticks */
 	uint64_t rss_kb;           /* resident set */
+	char state;                /* the one-letter state of /proc/PID/stat ('R', 'S', 'T'...) */
 	bool job;                  /* slurmstepd or one of its descendants */
+	bool stepd;                /* slurmstepd itself (or a child of it not yet exec'd) */
+	uint32_t jobid;            /* the Slurm job of the nearest slurmstepd (its title says
+				    * "slurmstepd: [JOB.STEP]"), 0 if not a job's or unreadable */
+	int stepd_pid;             /* the pid of that slurmstepd, 0 if not a job's */
 };
 
 struct idle_procs {

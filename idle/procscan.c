@@ -54,7 +54,7 @@ static int parse_stat(const char *line, uint64_t page_kb, struct idle_proc *p)
 		s++;
 	if (!*s || !isalpha((unsigned char)*s))
 		return -1;
-	s++;
+	p->state = *s++;
 	for (field = 4; field <= 24; field++) {
 		long long v;
 
@@ -105,8 +105,9 @@ static long find_pid(const struct idle_procs *ps, int pid)
 }
 
 /*
- * A process is a job's when it or an ancestor is slurmstepd. The walk goes up through ppid;
- * a parent missing from the table (pid 0, or a parent that exited mid-scan) ends it.
+ * A process is a job's when it or an ancestor is slurmstepd, and its job is that of the
+ * nearest one. The walk goes up through ppid; a parent missing from the table (pid 0, or a
+ * parent that exited mid-scan) ends it.
  */
 static void mark_jobs(struct idle_procs *ps)
 {
@@ -118,8 +119,10 @@ static void mark_jobs(struct idle_procs *ps)
 
 		ps->v[i].job = false;
 		for (depth = 0; j >= 0 && depth < PROC_MAX_DEPTH; depth++) {
-			if (!strcmp(ps->v[j].comm, STEPD_COMM)) {
+			if (ps->v[j].stepd) {
 				ps->v[i].job = true;
+				ps->v[i].jobid = ps->v[j].jobid;
+				ps->v[i].stepd_pid = ps->v[j].pid;
 				break;
 			}
 			if (ps->v[j].ppid <= 0 || ps->v[j].ppid == ps->v[j].pid)
@@ -127,6 +130,30 @@ static void mark_jobs(struct idle_procs *ps)
 			j = find_pid(ps, ps->v[j].ppid);
 		}
 	}
+}
+
+/*
+ * The job of a slurmstepd from its title, "slurmstepd: [JOB.STEP]" (Slurm rewrites its
+ * argv so): JOB, or 0 if the title is not of that form.
+ */
+static uint32_t stepd_job(const char *root, int pid)
+{
+	char rel[64], line[128];
+	const char *s;
+	uint64_t v = 0;
+
+	snprintf(rel, sizeof(rel), "/proc/%d/cmdline", pid);
+	if (idle_read_file(root, rel, line, sizeof(line)) <= 0)
+		return 0;
+	s = strchr(line, '[');
+	if (!s || !isdigit((unsigned char)s[1]))
+		return 0;
+	for (s++; isdigit((unsigned char)*s); s++) {
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > UINT32_MAX)
+			return 0;
+	}
+	return *s == '.' || *s == ']' ? (uint32_t)v : 0;
 }
 
 /* Parses a /proc entry name: a pid, or -1 for anything else ("self", "sys", ...). */
@@ -183,6 +210,9 @@ int idle_procs_scan(struct idle_procs *ps, const char *root, char *err, size_t e
 		if (parse_stat(line, page_kb, &p) < 0)
 			continue;
 		p.pid = pid;
+		p.stepd = !strcmp(p.comm, STEPD_COMM);
+		if (p.stepd)
+			p.jobid = stepd_job(root, pid);
 		if (ps->n == ps->cap) {
 			size_t cap = ps->cap ? ps->cap * 2 : 256;
 			struct idle_proc *v = realloc(ps->v, cap * sizeof(*v));

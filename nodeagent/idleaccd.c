@@ -33,6 +33,7 @@
 #include "control.h"
 #include "ctl.h"
 #include "cycle.h"
+#include "localstop.h"
 #include "log.h"
 #include "plan.h"
 #include "plugreq.h"
@@ -73,6 +74,7 @@ struct daemon {
 	int64_t cycle_retry_ms; /* a cycle could not issue everything: run one then (monotonic);
 				 * 0 if not */
 	struct agent_worker *w;
+	struct agent_localstop ls; /* the jobs' processes stopped on the desktop itself */
 	struct agent_ctl ctl;
 	int sfd;     /* signalfd: SIGHUP, SIGTERM, SIGINT */
 	int pidfd;   /* the pid file */
@@ -217,12 +219,27 @@ static void save_state(void *arg)
 		d->st.dirty = false;
 }
 
+/*
+ * The owner's protection on the desktop: the jobs' processes stopped (or continued) here and
+ * now, before any Slurm call is queued and whatever slurmctld's state (localstop.c).
+ */
+static void local_protect(struct daemon *d, int64_t now)
+{
+	char err[AGENT_ERR_LEN];
+	int rc = agent_localstop_cycle(&d->ls, &d->st, &d->params, now, err, sizeof(err));
+
+	if (rc == -1)
+		agent_log(LOG_ERR, "cannot stop the jobs on the desktop: %s", err);
+}
+
 /* Decide, hand the calls to the worker, log, persist. */
 static void cycle(struct daemon *d)
 {
 	const struct agent_cycle_ops ops = {
 	    .push = push_action, .issued = issued, .save = save_state, .arg = d};
 	int64_t now = now_ms(d);
+
+	local_protect(d, now);
 
 	/* What a cycle could not issue is still due: retried soon, not at the next event. */
 	d->cycle_retry_ms =
@@ -522,6 +539,7 @@ static int setup(struct daemon *d)
 	write_pid(d);
 
 	agent_state_init(&d->st, d->node);
+	agent_localstop_init(&d->ls, NULL);
 	if (agent_state_load(&d->st, d->state_path, now_ms(d), d->aconf.max_hold, err,
 			     sizeof(err)) < 0)
 		agent_log(LOG_ERR, "ignoring the state file: %s", err);
@@ -573,6 +591,9 @@ static int timeout_ms(struct daemon *d)
 		t = dl - now;
 	if (d->cycle_retry_ms && d->cycle_retry_ms - now < t)
 		t = d->cycle_retry_ms - now;
+	dl = agent_localstop_deadline(&d->ls, &d->st, &d->params, now);
+	if (dl && dl - now < t)
+		t = dl - now;
 	dl = agent_ctl_deadline(&d->ctl);
 	if (dl && dl - now < t)
 		t = dl - now;
@@ -666,6 +687,7 @@ static void cleanup(struct daemon *d)
 		close(d->pidfd);
 	if (d->w && agent_worker_stop(d->w, STOP_WAIT_MS))
 		agent_slurm_fini();
+	agent_localstop_free(&d->ls);
 	idle_close(d->ctx);
 	idle_config_free(d->cfg);
 	agent_log_close();

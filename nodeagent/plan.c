@@ -1027,23 +1027,31 @@ bool agent_admit(struct agent_state *st, uint32_t job, int64_t now_ms, char *rea
 	return false;
 }
 
+/* A new record for [job], not seen by Slurm yet; NULL (noted) if too many jobs are tracked. */
+static struct agent_tjob *job_new(struct agent_state *st, uint32_t job, int64_t now_ms)
+{
+	struct agent_tjob *j;
+
+	if (st->njobs >= AGENT_MAX_JOBS) {
+		agent_note(st, now_ms, LOG_ERR, false,
+			   "too many jobs on the node: job %" PRIu32 " not tracked", job);
+		return NULL;
+	}
+	j = &st->jobs[st->njobs++];
+	memset(j, 0, sizeof(*j));
+	j->id = job;
+	/* Until a listing says otherwise: a refused requeue falls back to keeping it. */
+	j->can_requeue = true;
+	return j;
+}
+
 int agent_job_started(struct agent_state *st, uint32_t job, int sig, int64_t secs, int64_t now_ms)
 {
 	struct agent_tjob *j = agent_job_find(st, job);
 	char name[16];
 
-	if (!j) {
-		if (st->njobs >= AGENT_MAX_JOBS) {
-			agent_note(st, now_ms, LOG_ERR, false,
-				   "too many jobs on the node: job %" PRIu32 " not tracked", job);
-			return -1;
-		}
-		j = &st->jobs[st->njobs++];
-		memset(j, 0, sizeof(*j));
-		j->id = job;
-		/* Until a listing says otherwise: a refused requeue falls back to keeping it. */
-		j->can_requeue = true;
-	}
+	if (!j && !(j = job_new(st, job, now_ms)))
+		return -1;
 	if (j->fate == AGENT_JOB_REQUEUED || j->fate == AGENT_JOB_CANCELLED || !j->fate_ms) {
 		/* Requeued from here earlier and started here again: a new run. */
 		j->fate = AGENT_JOB_SEEN;
@@ -1084,4 +1092,104 @@ void agent_job_ended(struct agent_state *st, uint32_t job, int64_t now_ms)
 	i = (size_t)(j - st->jobs);
 	memmove(&st->jobs[i], &st->jobs[i + 1], (st->njobs - i - 1) * sizeof(st->jobs[0]));
 	st->njobs--;
+}
+
+bool agent_local_stopping(const struct agent_state *st, const struct agent_params *p,
+			  int64_t now_ms)
+{
+	return must_stop(st, now_ms) && p->pol.on_owner_return != IDLE_RETURN_DRAIN;
+}
+
+/* The job was let run on purpose while the owner is back, or is being ended by Slurm. */
+static bool let_run(const struct agent_tjob *j)
+{
+	return j->fate == AGENT_JOB_WARN_REQUEUE || j->fate == AGENT_JOB_WARN_CANCEL ||
+	       j->fate == AGENT_JOB_REQUEUED || j->fate == AGENT_JOB_CANCELLED;
+}
+
+enum agent_local agent_local_want(const struct agent_state *st, const struct agent_params *p,
+				  uint32_t job, int64_t now_ms)
+{
+	const struct agent_tjob *j = NULL;
+	size_t i;
+
+	for (i = 0; i < st->njobs && !j; i++)
+		if (st->jobs[i].id == job)
+			j = &st->jobs[i];
+	if (agent_local_stopping(st, p, now_ms)) {
+		/*
+		 * Every job of this node (from the plugin's job-start or a listing), suspended in
+		 * Slurm or not: a job SUSPENDED in Slurm whose processes run again (slurmd's
+		 * SIGCONT of a resume landing after the SIGSTOP of the next suspend) is stopped
+		 * again. Only a job that has to run to act on its warning, or that Slurm is
+		 * ending, is let go. A job we do not know may be another node's (several slurmd
+		 * on one host).
+		 */
+		if (!j)
+			return AGENT_LOCAL_LEAVE;
+		if (!let_run(j))
+			return AGENT_LOCAL_STOP;
+		return j->local_stop ? AGENT_LOCAL_CONT : AGENT_LOCAL_LEAVE;
+	}
+	/*
+	 * Jobs may run. A job Slurm suspended (we, or someone else) stays stopped until Slurm
+	 * resumed it (our resume's result makes it SEEN and not suspended again): our SIGCONT
+	 * follows Slurm's, never precedes it. A call in flight (a suspend that may still land)
+	 * is waited for.
+	 */
+	if (!j || !j->local_stop || j->busy || j->suspended || j->fate == AGENT_JOB_SUSPENDED ||
+	    j->fate == AGENT_JOB_KEPT)
+		return AGENT_LOCAL_LEAVE;
+	return AGENT_LOCAL_CONT;
+}
+
+int agent_local_stopped(struct agent_state *st, uint32_t job, int n, int64_t now_ms)
+{
+	struct agent_tjob *j = agent_job_find(st, job);
+
+	if (!j)
+		return -1;
+	if (j->fate == AGENT_JOB_SUSPENDED || j->fate == AGENT_JOB_KEPT)
+		agent_note(st, now_ms, LOG_WARNING, true,
+			   "job %" PRIu32 " is suspended in Slurm but %d of its processes were"
+			   " running (slurmd's SIGCONT of a resume after its SIGSTOP?): stopped"
+			   " them on the desktop",
+			   job, n);
+	else if (j->local_stop)
+		agent_note(st, now_ms, LOG_NOTICE, false,
+			   "job %" PRIu32 ": %d more processes running: stopped them on the"
+			   " desktop",
+			   job, n);
+	else
+		agent_note(st, now_ms, LOG_NOTICE, true,
+			   "stopped job %" PRIu32 " on the desktop (%d processes, owner back);"
+			   " Slurm not yet told: it still counts the job as running",
+			   job, n);
+	if (!j->local_stop)
+		j->local_stop_ms = now_ms;
+	j->local_stop = true;
+	return 0;
+}
+
+void agent_local_continued(struct agent_state *st, uint32_t job, int n, int64_t now_ms)
+{
+	struct agent_tjob *j = agent_job_find(st, job);
+	const char *why;
+
+	if (!j || !j->local_stop)
+		return;
+	if (j->fate == AGENT_JOB_WARN_REQUEUE || j->fate == AGENT_JOB_WARN_CANCEL)
+		why = "so it can act on its warning signal";
+	else if (j->fate == AGENT_JOB_REQUEUED)
+		why = "requeued in Slurm: its processes end";
+	else if (j->fate == AGENT_JOB_CANCELLED)
+		why = "cancelled in Slurm: its processes end";
+	else if (j->resumed_ms >= j->local_stop_ms)
+		why = "resumed in Slurm";
+	else
+		why = "the owner left before Slurm suspended it";
+	agent_note(st, now_ms, LOG_NOTICE, true,
+		   "continued job %" PRIu32 " on the desktop (%d processes): %s", job, n, why);
+	j->local_stop = false;
+	j->local_stop_ms = 0;
 }

@@ -103,21 +103,24 @@ enum agent_fate {
 /* One job on the node, as Slurm last showed it and with what we did to it. */
 struct agent_tjob {
 	uint32_t id;
-	char state[24];	      /* Slurm's state when last listed, "" if not listed since start-up */
-	bool running;	      /* RUNNING when last listed */
-	bool suspended;	      /* SUSPENDED when last listed */
-	bool can_requeue;     /* a batch job with the requeue flag, as far as we know */
-	enum agent_fate fate; /* what we did */
-	int64_t fate_ms;      /* when the fate was set */
-	int64_t suspended_ms; /* when we suspended it; max_suspend counts from here; 0 if not */
-	int64_t resumed_ms;   /* when we last resumed it, 0 if never (shown in the status) */
-	bool busy;	      /* a call about this job is in flight */
-	int64_t retry_ms;     /* after a failed call: no new call before this */
-	int64_t noticed_ms;   /* when the plugin's job-start told us it runs here; 0 if only
-			       * listed (or read from the state file) */
-	int warn_sig;	      /* the job's --desktop-signal, sent instead of the policy's
-			       * warn_signal; 0 if none */
-	int64_t warn_secs;    /* its grace in seconds (at most the policy's warn_grace) */
+	char state[24];	       /* Slurm's state when last listed, "" if not listed since start-up */
+	bool running;	       /* RUNNING when last listed */
+	bool suspended;	       /* SUSPENDED when last listed */
+	bool can_requeue;      /* a batch job with the requeue flag, as far as we know */
+	enum agent_fate fate;  /* what we did */
+	int64_t fate_ms;       /* when the fate was set */
+	int64_t suspended_ms;  /* when we suspended it; max_suspend counts from here; 0 if not */
+	int64_t resumed_ms;    /* when we last resumed it, 0 if never (shown in the status) */
+	bool busy;	       /* a call about this job is in flight */
+	int64_t retry_ms;      /* after a failed call: no new call before this */
+	int64_t noticed_ms;    /* when the plugin's job-start told us it runs here; 0 if only
+				* listed (or read from the state file) */
+	int warn_sig;	       /* the job's --desktop-signal, sent instead of the policy's
+				* warn_signal; 0 if none */
+	int64_t warn_secs;     /* its grace in seconds (at most the policy's warn_grace) */
+	bool local_stop;       /* idleaccd stopped its processes itself (SIGSTOP, localstop.c),
+				* whatever Slurm knows; only idleaccd continues them (SIGCONT) */
+	int64_t local_stop_ms; /* when it did, 0 if [local_stop] is false */
 	/* When a suspend of ours was handed to the worker, until its answer; 0 if none. The
 	 * state file keeps the job as suspended by us from then on (see agent_intend). */
 	int64_t suspend_asked_ms;
@@ -305,5 +308,37 @@ int agent_job_started(struct agent_state *st, uint32_t job, int sig, int64_t sec
 
 /* The plugin says job [job] ended here: forgotten (an unknown job is not an error). */
 void agent_job_ended(struct agent_state *st, uint32_t job, int64_t now_ms);
+
+/*
+ * The owner's protection on the desktop itself, which needs no slurmctld (localstop.c does
+ * the signals): while jobs must stop, every process of every job is stopped at once, before
+ * and whatever Slurm is told; it is continued by idleaccd only once Slurm resumed the job, or
+ * when Slurm never suspended it (the owner left before Slurm answered), or when it has to run
+ * (its warning signal, a requeue or cancel that ends it). So the agent never fights Slurm.
+ */
+enum agent_local {
+	AGENT_LOCAL_LEAVE = 0, /* leave its processes as they are */
+	AGENT_LOCAL_STOP,      /* every process of the job stopped (SIGSTOP to those running) */
+	AGENT_LOCAL_CONT,      /* the processes we stopped continued (SIGCONT) */
+};
+
+/* What the processes of job [job] on the desktop must be now; only jobs tracked as this
+ * node's are ever stopped. Pure. */
+enum agent_local agent_local_want(const struct agent_state *st, const struct agent_params *p,
+				  uint32_t job, int64_t now_ms);
+
+/* Jobs must stop on the desktop now (the owner is back or a hold is on, and the policy is not
+ * "drain", which lets jobs run on). Pure. */
+bool agent_local_stopping(const struct agent_state *st, const struct agent_params *p,
+			  int64_t now_ms);
+
+/*
+ * A local pass sent SIGSTOP to [n] running processes of job [job] (n > 0): the job's record
+ * says so, and an event says whether Slurm knows. Returns 0, or -1 if [job] is not tracked.
+ */
+int agent_local_stopped(struct agent_state *st, uint32_t job, int n, int64_t now_ms);
+
+/* A local pass continued the processes of job [job] ([n] got SIGCONT): the flag is cleared. */
+void agent_local_continued(struct agent_state *st, uint32_t job, int n, int64_t now_ms);
 
 #endif /* AGENT_PLAN_H */

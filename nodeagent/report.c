@@ -215,6 +215,13 @@ static void report_job(struct agent_buf *b, const struct agent_state *st,
 			      agent_time(st, j->fate_ms, t1, sizeof(t1)));
 		break;
 	}
+	/* Frozen here while Slurm counts it as running: said, never left silent. Once Slurm has
+	 * suspended it, the fate's text says all. */
+	if (j->local_stop && j->fate == AGENT_JOB_SEEN)
+		agent_buf_add(b,
+			      " [stopped locally by idleaccd at %s; Slurm not yet told, it counts"
+			      " the job as running]",
+			      agent_time(st, j->local_stop_ms, t1, sizeof(t1)));
 	if (j->warn_sig)
 		agent_buf_add(b, " [--desktop-signal %s@%" PRId64 "]",
 			      signame_format(j->warn_sig, t1, sizeof(t1)), j->warn_secs);

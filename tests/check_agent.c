@@ -20,6 +20,7 @@
 #include "control.h"
 #include "ctl.h"
 #include "cycle.h"
+#include "localstop.h"
 #include "plan.h"
 #include "plugreq.h"
 #include "report.h"
@@ -1607,6 +1608,174 @@ START_TEST(test_clock_step_seen)
 }
 END_TEST
 
+/* ------------------------------------------------------------- local stop */
+
+/* The last event's text. */
+static const char *last_event(const struct agent_state *s)
+{
+	return s->events[(s->nevents - 1) % AGENT_MAX_EVENTS].text;
+}
+
+/* A process of the fixture tables below. */
+static struct idle_proc proc(int pid, int ppid, char state, bool job, bool stepd, uint32_t id)
+{
+	struct idle_proc p;
+
+	memset(&p, 0, sizeof(p));
+	p.pid = pid;
+	p.ppid = ppid;
+	p.state = state;
+	p.job = job;
+	p.stepd = stepd;
+	p.jobid = id;
+	return p;
+}
+
+/* Job 41's slurmstepd (600) with a running shell (601), a stopped child (602) and a zombie
+ * (603); an owner's program (700); a job process whose slurmstepd was gone (800). */
+static struct idle_proc table[6];
+static struct idle_procs procs = {table, 6, 6};
+
+static void table_init(char shell, char child)
+{
+	table[0] = proc(600, 1, 'S', true, true, 41);
+	table[1] = proc(601, 600, shell, true, false, 41);
+	table[2] = proc(602, 601, child, true, false, 41);
+	table[3] = proc(603, 601, 'Z', true, false, 41);
+	table[4] = proc(700, 1, 'R', false, false, 0);
+	table[5] = proc(800, 1, 'R', true, false, 0);
+}
+
+START_TEST(test_local_stop_before_slurm)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_job jobs[1] = {job(41, true, true)};
+	struct idle_verdict v = absent(false, true);
+	struct agent_lsig sig[8];
+	static char out[CTL_RESP_MAX];
+	struct agent_buf b;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	/* The plugin said job 41 started here; Slurm is not asked (it does not answer): the job
+	 * stops anyway. A job not known as this node's is left alone (another slurmd's). */
+	owner_back(&p, jobs, 0);
+	ck_assert_int_eq(agent_job_started(&st, 41, 0, 0, T0), 0);
+	ck_assert(agent_local_stopping(&st, &p, T0 + S));
+	ck_assert_int_eq(agent_local_want(&st, &p, 41, T0 + S), AGENT_LOCAL_STOP);
+	ck_assert_int_eq(agent_local_want(&st, &p, 99, T0 + S), AGENT_LOCAL_LEAVE);
+	ck_assert_int_eq(agent_local_stopped(&st, 99, 1, T0 + S), -1);
+	/* Only the running processes of the job: not slurmstepd, not what is stopped or dead,
+	 * not the owner's, not a process of no job. */
+	table_init('R', 'T');
+	ck_assert_uint_eq(agent_localstop_pick(&procs, &st, &p, T0 + S, sig, 8), 1);
+	ck_assert_int_eq(sig[0].pid, 601);
+	ck_assert_int_eq(sig[0].sig, SIGSTOP);
+	ck_assert_uint_eq(sig[0].job, 41);
+	ck_assert_int_eq(agent_local_stopped(&st, 41, 1, T0 + S), 0);
+	ck_assert_str_eq(last_event(&st), "stopped job 41 on the desktop (1 processes, owner back);"
+					  " Slurm not yet told: it still counts the job as"
+					  " running");
+	ck_assert(agent_job_find(&st, 41)->local_stop);
+	agent_buf_init(&b, out, sizeof(out));
+	agent_report_status(&b, &st, &p, NULL, "node d1: test", T0 + S);
+	ck_assert_msg(strstr(out, "  41 RUNNING [stopped locally by idleaccd at 22:13:21;"
+				  " Slurm not yet told, it counts the job as running]\n"),
+		      "%s", out);
+	/* Everything stopped: the next pass has nothing to do. */
+	table_init('T', 'T');
+	ck_assert_uint_eq(agent_localstop_pick(&procs, &st, &p, T0 + 2 * S, sig, 8), 0);
+	/* The owner leaves before Slurm was told: the job goes on, all its stopped processes. */
+	agent_observe(&st, &v, T0 + 5 * S);
+	ck_assert(!agent_local_stopping(&st, &p, T0 + 5 * S));
+	ck_assert_int_eq(agent_local_want(&st, &p, 41, T0 + 5 * S), AGENT_LOCAL_CONT);
+	ck_assert_int_eq(agent_local_want(&st, &p, 99, T0 + 5 * S), AGENT_LOCAL_LEAVE);
+	ck_assert_uint_eq(agent_localstop_pick(&procs, &st, &p, T0 + 5 * S, sig, 8), 2);
+	ck_assert_int_eq(sig[0].pid, 601);
+	ck_assert_int_eq(sig[0].sig, SIGCONT);
+	ck_assert_int_eq(sig[1].pid, 602);
+	agent_local_continued(&st, 41, 2, T0 + 5 * S);
+	ck_assert_str_eq(last_event(&st), "continued job 41 on the desktop (2 processes): the owner"
+					  " left before Slurm suspended it");
+	ck_assert(!agent_job_find(&st, 41)->local_stop);
+	ck_assert_int_eq(agent_local_want(&st, &p, 41, T0 + 6 * S), AGENT_LOCAL_LEAVE);
+}
+END_TEST
+
+START_TEST(test_local_cont_after_slurm_resume)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_job jobs[1] = {job(41, true, true)};
+	struct idle_verdict v = absent(false, true);
+	struct agent_action a[16];
+	struct agent_lsig sig[8];
+	int k;
+
+	owner_back(&p, jobs, 1);
+	ck_assert_int_eq(agent_local_stopped(&st, 41, 2, T0 + S), 0);
+	k = step(&st, &p, T0 + S, a);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_SUSPEND, 41));
+	/* The owner leaves while the suspend is in flight: it may still land, so wait. */
+	agent_observe(&st, &v, T0 + 2 * S);
+	ck_assert_int_eq(agent_local_want(&st, &p, 41, T0 + 2 * S), AGENT_LOCAL_LEAVE);
+	done(&st, &p, find(a, k, AGENT_ACT_SUSPEND, 41), 0, T0 + 3 * S);
+	/* Suspended in Slurm: stays stopped until Slurm resumed it, then we continue it too. */
+	ck_assert_int_eq(agent_local_want(&st, &p, 41, T0 + 3 * S), AGENT_LOCAL_LEAVE);
+	k = step(&st, &p, T0 + 3 * S, a);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_RESUME_JOB, 41));
+	ck_assert_int_eq(agent_local_want(&st, &p, 41, T0 + 3 * S), AGENT_LOCAL_LEAVE);
+	done(&st, &p, find(a, k, AGENT_ACT_RESUME_JOB, 41), 0, T0 + 4 * S);
+	ck_assert_int_eq(agent_local_want(&st, &p, 41, T0 + 4 * S), AGENT_LOCAL_CONT);
+	agent_local_continued(&st, 41, 0, T0 + 4 * S);
+	ck_assert_str_eq(last_event(&st),
+			 "continued job 41 on the desktop (0 processes): resumed in Slurm");
+	/* The owner is back: a job SUSPENDED in Slurm whose processes run (slurmd's SIGCONT of
+	 * the resume after the SIGSTOP of the suspend) is stopped again, and the log says so. */
+	v = present("console input 0s ago < 15m");
+	agent_observe(&st, &v, T0 + 5 * S);
+	k = step(&st, &p, T0 + 5 * S, a);
+	jobs_listed(&st, &p, find(a, k, AGENT_ACT_JOBS, 0), jobs, 1, T0 + 5 * S);
+	k = step(&st, &p, T0 + 5 * S, a);
+	done(&st, &p, find(a, k, AGENT_ACT_SUSPEND, 41), 0, T0 + 5 * S);
+	ck_assert_int_eq(agent_job_find(&st, 41)->fate, AGENT_JOB_SUSPENDED);
+	table_init('R', 'R');
+	ck_assert_uint_eq(agent_localstop_pick(&procs, &st, &p, T0 + 6 * S, sig, 8), 2);
+	ck_assert_int_eq(agent_local_stopped(&st, 41, 2, T0 + 6 * S), 0);
+	ck_assert_str_eq(last_event(&st), "job 41 is suspended in Slurm but 2 of its processes were"
+					  " running (slurmd's SIGCONT of a resume after its"
+					  " SIGSTOP?): stopped them on the desktop");
+}
+END_TEST
+
+START_TEST(test_local_stop_policies)
+{
+	struct agent_params p = params(IDLE_RETURN_DRAIN);
+	struct agent_job jobs[1] = {job(41, true, true)};
+	struct agent_action a[16];
+	int k;
+	struct idle_verdict v = present("console input 0s ago < 15m");
+
+	/* "drain" lets jobs run on beside the owner: nothing stopped. */
+	start(&st, &p, node_view("ALLOCATED", false, ""));
+	agent_observe(&st, &v, T0 + S);
+	ck_assert(!agent_local_stopping(&st, &p, T0 + S));
+	ck_assert_int_eq(agent_local_want(&st, &p, 41, T0 + S), AGENT_LOCAL_LEAVE);
+	/* "requeue" with a warning: stopped at once, continued once warned so it can act on
+	 * the signal in its grace. */
+	p = params(IDLE_RETURN_REQUEUE);
+	owner_back(&p, jobs, 1);
+	ck_assert_int_eq(agent_local_want(&st, &p, 41, T0 + S), AGENT_LOCAL_STOP);
+	ck_assert_int_eq(agent_local_stopped(&st, 41, 1, T0 + S), 0);
+	k = step(&st, &p, T0 + S, a);
+	done(&st, &p, find(a, k, AGENT_ACT_SIGNAL, 41), 0, T0 + S);
+	ck_assert_int_eq(agent_local_want(&st, &p, 41, T0 + 2 * S), AGENT_LOCAL_CONT);
+	agent_local_continued(&st, 41, 1, T0 + 2 * S);
+	ck_assert_str_eq(last_event(&st), "continued job 41 on the desktop (1 processes): so it can"
+					  " act on its warning signal");
+	ck_assert_int_eq(agent_local_want(&st, &p, 41, T0 + 2 * S), AGENT_LOCAL_LEAVE);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("agent");
@@ -1635,6 +1804,11 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_requeue_mode_warns_first);
 	tcase_add_test(tc, test_cancel_mode);
 	tcase_add_test(tc, test_drain_mode_leaves_jobs);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("local stop");
+	tcase_add_test(tc, test_local_stop_before_slurm);
+	tcase_add_test(tc, test_local_cont_after_slurm_resume);
+	tcase_add_test(tc, test_local_stop_policies);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hold");
 	tcase_add_test(tc, test_hold);

@@ -43,6 +43,25 @@ START_TEST(test_scan_comm)
 }
 END_TEST
 
+START_TEST(test_scan_job_ids)
+{
+	static const int jobs[] = {600, 601, 602, 603};
+	struct idle_procs ps = {0};
+	char err[IDLE_ERR_LEN];
+	size_t i;
+
+	/* 600's title is "slurmstepd: [57.batch]": each of its descendants is job 57's. */
+	ck_assert_int_eq(idle_procs_scan(&ps, test_data("proc-jobs"), err, sizeof(err)), 0);
+	ck_assert(proc_of(&ps, 600)->stepd);
+	ck_assert(!proc_of(&ps, 601)->stepd);
+	for (i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
+		ck_assert_uint_eq(proc_of(&ps, jobs[i])->jobid, 57);
+	ck_assert_uint_eq(proc_of(&ps, 700)->jobid, 0);
+	ck_assert_int_eq(proc_of(&ps, 602)->state, 'S');
+	idle_procs_free(&ps);
+}
+END_TEST
+
 START_TEST(test_scan_sorted_vanished)
 {
 	static const int pids[] = {1,	2,   500, 600, 601, 602, 603,
@@ -203,6 +222,7 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, test_scan_comm);
 	tcase_add_test(tc, test_scan_sorted_vanished);
+	tcase_add_test(tc, test_scan_job_ids);
 	tcase_add_test(tc, test_scan_descent);
 	tcase_add_test(tc, test_scan_no_proc);
 	tcase_add_test(tc, test_scan_real_system);

@@ -732,8 +732,8 @@ def markdown(o):
 
     def q(k, sub):
         return lambda x: rnd((x[k] or {}).get(sub), 0)
-    for k, label in (("reaction_drain_ms", "1a. reaction to DRAIN, ms"),
-                     ("reaction_stop_ms", "1b. reaction to last job process stopped, ms"),
+    for k, label in (("reaction_drain_ms", "1a. owner input -> DRAIN in slurmctld, ms"),
+                     ("reaction_stop_ms", "1b. owner input -> every job process stopped, ms"),
                      ("offer_latency_ms", "2. offer latency, ms")):
         row(label + " (n)", lambda x, k=k: str(x[k]["n"]))
         for sub in ("p50", "p95", "p99", "max"):
@@ -815,7 +815,7 @@ def plots(out, P, rows, t0, tend, C):
                 cdfs.append((k, p, fn))
     gp = ["set terminal pngcairo size 900,500 noenhanced" if gp_has("pngcairo")
           else "set terminal png size 900,500", "set grid", "set key bottom right"]
-    for k, title in (("reaction", "Reaction: owner input -> DRAIN / last job process stopped"),
+    for k, title in (("reaction", "Reaction: owner input -> DRAIN in slurmctld / every job process stopped"),
                      ("offer_ms", "Offer latency: idle_after reached -> node IDLE")):
         series = [(kk, p, fn) for kk, p, fn in cdfs if kk.startswith(k)]
         if not series:
