@@ -33,6 +33,7 @@
 #include "control.h"
 #include "ctl.h"
 #include "cycle.h"
+#include "escape.h"
 #include "log.h"
 #include "plan.h"
 #include "plugreq.h"
@@ -260,6 +261,27 @@ static void reload(struct daemon *d)
 	sample(d);
 }
 
+/*
+ * Logs one request and its answer. Everything in it but [user] (from the password database)
+ * comes from the asker, or echoes it: each is escaped, so that a newline in an argument cannot
+ * write a line of its own into the log. The request is cut at 80 characters, [why] (how the
+ * console user was found) is left out when NULL.
+ */
+static void log_request(int prio, const char *verb, const char *arg1, const char *user,
+			const char *resp, const char *why)
+{
+	char req[CTL_REQ_MAX + 1], e_req[81], e_resp[4 * 512 + 1], e_why[4 * 256 + 1];
+
+	snprintf(req, sizeof(req), "%s%s%s", verb, arg1 ? " " : "", arg1 ? arg1 : "");
+	escape_text(req, e_req, sizeof(e_req));
+	escape_text(resp, e_resp, sizeof(e_resp));
+	if (why)
+		agent_log(prio, "request \"%s\" from %s: %s (console: %s)", e_req, user, e_resp,
+			  escape_text(why, e_why, sizeof(e_why)));
+	else
+		agent_log(prio, "request \"%s\" from %s: %s", e_req, user, e_resp);
+}
+
 static char *handle_request(void *arg, const char *req, uid_t uid)
 {
 	struct daemon *d = arg;
@@ -313,8 +335,7 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 			prio = uid == 0 ? LOG_ERR : LOG_INFO;
 		else if (ctl_answer(resp, CTL_REFUSED))
 			prio = LOG_INFO;
-		agent_log(prio, "request \"%s%s%.64s\" from %s: %s", line, arg1 ? " " : "",
-			  arg1 ? arg1 : "", user, resp);
+		log_request(prio, line, arg1, user, resp, NULL);
 		return strdup(resp);
 	}
 	if (!strcmp(line, CTL_HOLD) || !strcmp(line, CTL_RELEASE)) {
@@ -336,21 +357,26 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 			agent_hold(&d->st, (uint32_t)uid, user, console, secs, d->aconf.max_hold,
 				   now, resp, sizeof(resp));
 		}
-		agent_log(LOG_INFO, "request \"%s%s%s\" from %s: %s (console: %s)", line,
-			  arg1 ? " " : "", arg1 ? arg1 : "", user, resp, why);
+		log_request(LOG_INFO, line, arg1, user, resp, why);
 		return strdup(resp);
 	}
+	/* Echoed only when short, escaped like everything from the asker. */
 	for (n = 0; line[n]; n++)
 		if ((unsigned char)line[n] < 0x20 || (unsigned char)line[n] >= 0x7f)
 			break;
-	if (line[n] || n > 40)
+	if (line[n] || n > 40) {
 		snprintf(resp, sizeof(resp),
 			 CTL_ERROR ": unknown request (expected status, hold SECONDS or release)");
-	else
+	} else {
+		char e_arg[41] = "";
+
+		if (arg1 && strlen(arg1) < 40)
+			escape_text(arg1, e_arg, sizeof(e_arg));
 		snprintf(resp, sizeof(resp),
 			 CTL_ERROR ": unknown request \"%s%s%s\" (expected status, hold SECONDS or"
 				   " release)",
-			 line, arg1 ? " " : "", arg1 && strlen(arg1) < 40 ? arg1 : "");
+			 line, arg1 ? " " : "", e_arg);
+	}
 	agent_log(LOG_INFO, "bad request from %s: %s", user, resp);
 	return strdup(resp);
 }
