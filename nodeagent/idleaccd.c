@@ -400,11 +400,56 @@ static int mkdirs(const char *path, mode_t mode)
 	return 0;
 }
 
+/*
+ * Whether [path], idleaccd's [what] ("run_dir"), is fit for a root daemon to write its socket,
+ * pid and state files in: a directory itself (not a link to one), owned by us, writable by no
+ * one else; otherwise another user could swap a file there for a link and have us write
+ * through it. A missing directory is fine when [missing_ok] (it is made, ours, by mkdirs).
+ * Returns 0, or -1 with [err] filled.
+ */
+static int check_dir(const char *what, const char *path, bool missing_ok, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) < 0) {
+		if (errno == ENOENT && missing_ok)
+			return 0;
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(sb.st_mode))
+		snprintf(err, errlen, "%s %s: a symbolic link, not a directory", what, path);
+	else if (!S_ISDIR(sb.st_mode))
+		snprintf(err, errlen, "%s %s: not a directory", what, path);
+	else if (sb.st_uid != geteuid())
+		snprintf(err, errlen, "%s %s: owned by uid %u, not by %s (uid %u)", what, path,
+			 (unsigned)sb.st_uid, geteuid() ? "idleaccd's user" : "root",
+			 (unsigned)geteuid());
+	else if (sb.st_mode & (S_IWGRP | S_IWOTH))
+		snprintf(err, errlen, "%s %s: writable by %s (mode %04o)", what, path,
+			 sb.st_mode & S_IWOTH ? "others" : "its group",
+			 (unsigned)(sb.st_mode & 07777));
+	else
+		return 0;
+	return -1;
+}
+
+/* Both of the agent's directories through check_dir(). */
+static int check_dirs(const struct idle_agent_conf *a, bool missing_ok, char *err, size_t errlen)
+{
+	if (check_dir("run_dir", a->run_dir, missing_ok, err, errlen) < 0 ||
+	    check_dir("state_dir", a->state_dir, missing_ok, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
 static int lock_pidfile(struct daemon *d)
 {
-	d->pidfd = open(d->pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* Not through a link: the directory is ours alone (check_dir), this is for the rest. */
+	d->pidfd = open(d->pid_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (d->pidfd < 0) {
-		agent_log(LOG_ERR, "%s: %s", d->pid_path, strerror(errno));
+		agent_log(LOG_ERR, "%s: %s", d->pid_path,
+			  errno == ELOOP ? "a symbolic link, not a file" : strerror(errno));
 		return -1;
 	}
 	if (flock(d->pidfd, LOCK_EX | LOCK_NB) < 0) {
@@ -465,6 +510,10 @@ static int setup(struct daemon *d)
 	if (mkdirs(d->aconf.run_dir, 0755) < 0 || mkdirs(d->aconf.state_dir, 0700) < 0) {
 		agent_log(LOG_ERR, "cannot create %s or %s: %s", d->aconf.run_dir,
 			  d->aconf.state_dir, strerror(errno));
+		return -1;
+	}
+	if (check_dirs(&d->aconf, false, err, sizeof(err)) < 0) {
+		agent_log(LOG_ERR, "%s: refusing to start", err);
 		return -1;
 	}
 	if (lock_pidfile(d) < 0)
@@ -695,6 +744,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		/* What the start would refuse, as far as it can be seen now. */
+		if (check_dirs(idle_config_agent(d.cfg), true, err, sizeof(err)) < 0) {
+			fprintf(stderr, "idleaccd: %s\n", err);
+			idle_config_free(d.cfg);
+			return 1;
+		}
 		/* Say so when nothing was read: an admin checking a file that is not where
 		 * idleaccd looks must not be told it is fine. */
 		if (defaults)
