@@ -68,6 +68,9 @@ struct daemon {
 	unsigned logged;	/* events of [st] already logged */
 	int64_t cycle_retry_ms; /* a cycle could not issue everything: run one then (monotonic);
 				 * 0 if not */
+	int64_t save_retry_ms; /* a failed save is tried again then (monotonic); 0 if none failed */
+	int64_t save_backoff_ms; /* the pause before that retry, doubled per failure; 0 if none */
+	unsigned save_failures;	 /* saves failed in a row */
 	struct agent_worker *w;
 	struct agent_ctl ctl;
 	int sfd;     /* signalfd: SIGHUP, SIGTERM, SIGINT */
@@ -187,23 +190,49 @@ static void issued(void *arg, const struct agent_action *a)
 		agent_log(LOG_DEBUG, "queued %s %s", agent_act_name(a->kind), d->node);
 }
 
+/*
+ * Writes the state file if it changed. A failure (a full disk, a read-only file system) is
+ * logged once, then the save is retried with a backoff from 1 s to 60 s, not at every cycle,
+ * and logged again when it works: one line per outage, not one per event.
+ */
+static void persist(struct daemon *d, int64_t now)
+{
+	char err[AGENT_ERR_LEN];
+
+	if (!d->st.dirty || (d->save_retry_ms && now < d->save_retry_ms))
+		return;
+	if (agent_state_save(&d->st, d->state_path, err, sizeof(err)) < 0) {
+		if (!d->save_failures++)
+			agent_log(LOG_ERR,
+				  "cannot write the state file: %s; retrying, with a backoff up to"
+				  " %ds",
+				  err, AGENT_BACKOFF_MAX_MS / 1000);
+		d->save_backoff_ms =
+		    d->save_backoff_ms ? 2 * d->save_backoff_ms : AGENT_BACKOFF_MIN_MS;
+		if (d->save_backoff_ms > AGENT_BACKOFF_MAX_MS)
+			d->save_backoff_ms = AGENT_BACKOFF_MAX_MS;
+		d->save_retry_ms = now + d->save_backoff_ms;
+		return;
+	}
+	if (d->save_failures)
+		agent_log(LOG_NOTICE, "state file written again, after %u failed attempts",
+			  d->save_failures);
+	d->st.dirty = false;
+	d->save_failures = 0;
+	d->save_retry_ms = d->save_backoff_ms = 0;
+}
+
 /* Decide, hand the calls to the worker, log, persist. */
 static void cycle(struct daemon *d)
 {
 	const struct agent_cycle_ops ops = {.push = push_action, .issued = issued, .arg = d};
 	int64_t now = now_ms(d);
-	char err[AGENT_ERR_LEN];
 
 	/* What a cycle could not issue is still due: retried soon, not at the next event. */
 	d->cycle_retry_ms =
 	    agent_cycle(&d->st, &d->params, now, &ops) < 0 ? now + AGENT_BACKOFF_MIN_MS : 0;
 	log_events(d);
-	if (d->st.dirty) {
-		if (agent_state_save(&d->st, d->state_path, err, sizeof(err)) < 0)
-			agent_log(LOG_ERR, "cannot write the state file: %s", err);
-		else
-			d->st.dirty = false;
-	}
+	persist(d, now);
 }
 
 static void apply_results(struct daemon *d)
@@ -578,6 +607,8 @@ static int timeout_ms(struct daemon *d)
 		t = dl - now;
 	if (d->cycle_retry_ms && d->cycle_retry_ms - now < t)
 		t = d->cycle_retry_ms - now;
+	if (d->st.dirty && d->save_retry_ms && d->save_retry_ms - now < t)
+		t = d->save_retry_ms - now;
 	dl = agent_ctl_deadline(&d->ctl);
 	if (dl && dl - now < t)
 		t = dl - now;
