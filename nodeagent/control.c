@@ -225,7 +225,6 @@ static void accept_clients(struct agent_ctl *ctl)
 			continue;
 		}
 		if (!slot_allowed(ctl, cred.uid, why, sizeof(why))) {
-			ctl->turned_away++;
 			turn_away(fd, why);
 			continue;
 		}

@@ -51,9 +51,8 @@ struct agent_ctl_client {
 #define AGENT_CTL_BACKLOG 16 /* connections the kernel queues between two accepts */
 
 struct agent_ctl {
-	int lfd;		   /* the listening socket, -1 if closed */
-	unsigned long turned_away; /* connections refused for want of a slot, since open */
-	char path[108];		   /* its path, unlinked on close */
+	int lfd;	/* the listening socket, -1 if closed */
+	char path[108]; /* its path, unlinked on close */
 	agent_ctl_handler handler;
 	void *arg; /* passed to [handler] */
 	struct agent_ctl_client c[AGENT_CTL_CLIENTS];
