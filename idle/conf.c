@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "defaults.h"
+#include "escape.h"
 #include "idle_int.h"
 #include "signame.h"
 
@@ -233,7 +234,7 @@ static void error_at(struct loader *L, const yaml_mark_t *m, const char *fmt, ..
 		raw[0] = '\0';
 	va_end(ap);
 	/* values quoted from the file may hold line breaks: one error, one line */
-	idle_escape(raw, msg, sizeof(msg));
+	escape_text(raw, msg, sizeof(msg));
 	L->nerr++;
 	if (m)
 		n = snprintf(line, sizeof(line), "%s%s:%lu:%lu: %s", L->used ? "\n" : "", L->file,

@@ -68,12 +68,6 @@ char *idle_path(char *buf, size_t len, const char *root, const char *path);
 void *idle_state_new(size_t size, const char *root, char **root_copy, char *err, size_t errlen);
 
 /* snprintf that never overflows and always terminates; returns [buf]. */
-/*
- * Copies [in] into [out] (at most [len] bytes, NUL included) with control characters written
- * as C escapes (\n, \t, \x1b), so that a text from outside stays on one line; returns [out].
- */
-char *idle_escape(const char *in, char *out, size_t len);
-
 char *idle_strlcpyf(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -44,7 +44,7 @@ int agent_ctl_open(struct agent_ctl *ctl, const char *path, agent_ctl_handler h,
 	/* The caller holds the pid file lock: a socket left here is a dead instance's. */
 	unlink(path);
 	if (bind(ctl->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0666) < 0 ||
-	    listen(ctl->lfd, 16) < 0) {
+	    listen(ctl->lfd, AGENT_CTL_BACKLOG) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(ctl->lfd);
 		ctl->lfd = -1;
@@ -87,12 +87,71 @@ static int free_slot(const struct agent_ctl *ctl)
 	return -1;
 }
 
+/*
+ * Whether a client of [uid] may take a slot now: root may take any free one; another user one
+ * that leaves root's reserve free, and only below AGENT_CTL_PER_UID of its own. Writes the
+ * refusal into [why] otherwise.
+ */
+static bool slot_allowed(const struct agent_ctl *ctl, uid_t uid, char *why, size_t len)
+{
+	int i, used = 0, mine = 0;
+
+	for (i = 0; i < AGENT_CTL_CLIENTS; i++) {
+		if (ctl->c[i].fd < 0)
+			continue;
+		used++;
+		if (ctl->c[i].uid == uid)
+			mine++;
+	}
+	if (used >= AGENT_CTL_CLIENTS) {
+		snprintf(why, len, CTL_REFUSED ": idleaccd is busy (%d connections open)", used);
+		return false;
+	}
+	if (uid == 0)
+		return true;
+	if (mine >= AGENT_CTL_PER_UID) {
+		snprintf(why, len,
+			 CTL_REFUSED ": uid %u has %d connections open (at most %d at once)",
+			 (unsigned)uid, mine, AGENT_CTL_PER_UID);
+		return false;
+	}
+	if (used >= AGENT_CTL_CLIENTS - AGENT_CTL_ROOT_SLOTS) {
+		snprintf(why, len,
+			 CTL_REFUSED ": idleaccd is busy (%d connections open, the rest kept for"
+				     " root)",
+			 used);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Answers [fd] with [msg] as far as its socket buffer takes it at once, and closes it: a fresh
+ * Unix socket takes a short message whole, and a client that does not read loses nothing of
+ * ours.
+ */
+static void turn_away(int fd, const char *msg)
+{
+	uint8_t buf[4 + 160];
+	size_t n = strlen(msg);
+
+	if (n > sizeof(buf) - 4)
+		n = sizeof(buf) - 4;
+	ctl_put_len(buf, (uint32_t)n);
+	memcpy(buf + 4, msg, n);
+	if (send(fd, buf, n + 4, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		/* Nothing more to do for a client that cannot take 100 bytes. */
+	}
+	close(fd);
+}
+
 int agent_ctl_pollfds(struct agent_ctl *ctl, struct pollfd *pfd, int max)
 {
 	int i, n = 0;
 
-	/* With every slot taken, new clients wait in the backlog, not in a busy loop. */
-	if (ctl->lfd >= 0 && n < max && free_slot(ctl) >= 0)
+	/* Always: a client beyond its share is turned away at once, not left in the backlog
+	 * where it would keep root out. */
+	if (ctl->lfd >= 0 && n < max)
 		pfd[n++] = (struct pollfd){.fd = ctl->lfd, .events = POLLIN};
 	for (i = 0; i < AGENT_CTL_CLIENTS && n < max; i++)
 		if (ctl->c[i].fd >= 0)
@@ -144,26 +203,36 @@ static void respond_str(struct agent_ctl_client *c, const char *msg)
 	respond(c, strdup(msg));
 }
 
+/*
+ * Accepts every pending connection, up to twice the backlog per call (a flood of connects must
+ * not keep the loop from the owner's input): each takes a slot or is turned away.
+ */
 static void accept_clients(struct agent_ctl *ctl)
 {
-	int slot;
+	int k;
 
-	while ((slot = free_slot(ctl)) >= 0) {
-		struct agent_ctl_client *c = &ctl->c[slot];
+	for (k = 0; k < 2 * AGENT_CTL_BACKLOG; k++) {
+		struct agent_ctl_client *c;
 		struct ucred cred;
 		socklen_t cl = sizeof(cred);
+		char why[160];
 		int fd = accept4(ctl->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0)
 			return; /* EAGAIN, or a client that left: nothing to do */
-		memset(c, 0, sizeof(*c));
-		c->fd = fd;
-		c->deadline_ms = clock_mono_ms() + AGENT_CTL_DEADLINE_MS;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0) {
-			drop(c);
+			close(fd);
 			continue;
 		}
+		if (!slot_allowed(ctl, cred.uid, why, sizeof(why))) {
+			turn_away(fd, why);
+			continue;
+		}
+		c = &ctl->c[free_slot(ctl)];
+		memset(c, 0, sizeof(*c));
+		c->fd = fd;
 		c->uid = cred.uid;
+		c->deadline_ms = clock_mono_ms() + AGENT_CTL_DEADLINE_MS;
 	}
 }
 

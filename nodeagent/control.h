@@ -15,7 +15,17 @@
 
 #include "ctl.h"
 
-#define AGENT_CTL_CLIENTS 8 /* clients served at once; more wait in the backlog */
+/*
+ * Capacity, shared so that no local user can lock out root (slurmd running the plugin's admit,
+ * an admin's idleacc) or another user: every pending connection is accepted at once, so the
+ * backlog never stays full, and one that would exceed its share gets a one-line refusal and is
+ * closed. Root may use every slot; other users share the slots that root's reserve leaves, at
+ * most AGENT_CTL_PER_UID each. An exchange takes well under a millisecond, so these bound only
+ * clients that connect and send nothing, until AGENT_CTL_DEADLINE_MS drops them.
+ */
+#define AGENT_CTL_CLIENTS    16 /* clients served at once */
+#define AGENT_CTL_ROOT_SLOTS 4	/* of them, kept for uid 0: the plugin's admit always fits */
+#define AGENT_CTL_PER_UID    2	/* the most one other uid may hold open: status and a hold */
 /* A client must finish its exchange within this of being accepted (derived in ctl.h). */
 #define AGENT_CTL_DEADLINE_MS CTL_SERVER_DEADLINE_MS
 
@@ -38,6 +48,8 @@ struct agent_ctl_client {
 	size_t outlen, outoff;	   /* its length and how much is written */
 };
 
+#define AGENT_CTL_BACKLOG 16 /* connections the kernel queues between two accepts */
+
 struct agent_ctl {
 	int lfd;	/* the listening socket, -1 if closed */
 	char path[108]; /* its path, unlinked on close */
@@ -46,7 +58,10 @@ struct agent_ctl {
 	struct agent_ctl_client c[AGENT_CTL_CLIENTS];
 };
 
-/* Binds [path] (mode 0666: any local user may ask for the status). Returns 0, or -1. */
+/*
+ * Binds [path] (mode 0666: any local user may ask for the status) with a backlog of
+ * AGENT_CTL_BACKLOG. Returns 0, or -1 with [err] filled.
+ */
 int agent_ctl_open(struct agent_ctl *ctl, const char *path, agent_ctl_handler h, void *arg,
 		   char *err, size_t errlen);
 void agent_ctl_close(struct agent_ctl *ctl);

@@ -34,6 +34,7 @@
 #include "ctl.h"
 #include "cycle.h"
 #include "localstop.h"
+#include "escape.h"
 #include "log.h"
 #include "plan.h"
 #include "plugreq.h"
@@ -73,6 +74,9 @@ struct daemon {
 	unsigned logged;	/* events of [st] already logged */
 	int64_t cycle_retry_ms; /* a cycle could not issue everything: run one then (monotonic);
 				 * 0 if not */
+	int64_t save_retry_ms; /* a failed save is tried again then (monotonic); 0 if none failed */
+	int64_t save_backoff_ms; /* the pause before that retry, doubled per failure; 0 if none */
+	unsigned save_failures;	 /* saves failed in a row */
 	struct agent_worker *w;
 	struct agent_localstop ls; /* the jobs' processes stopped on the desktop itself */
 	struct agent_ctl ctl;
@@ -205,18 +209,44 @@ static void issued(void *arg, const struct agent_action *a)
 		agent_log(LOG_DEBUG, "queued %s %s", agent_act_name(a->kind), d->node);
 }
 
-/* Writes the state file if what it keeps changed. */
+/*
+ * Writes the state file if it changed. A failure (a full disk, a read-only file system) is
+ * logged once, then the save is retried with a backoff from 1 s to 60 s, not at every cycle,
+ * and logged again when it works: one line per outage, not one per event.
+ */
+static void persist(struct daemon *d, int64_t now)
+{
+	char err[AGENT_ERR_LEN];
+
+	if (!d->st.dirty || (d->save_retry_ms && now < d->save_retry_ms))
+		return;
+	if (agent_state_save(&d->st, d->state_path, err, sizeof(err)) < 0) {
+		if (!d->save_failures++)
+			agent_log(LOG_ERR,
+				  "cannot write the state file: %s; retrying, with a backoff up to"
+				  " %ds",
+				  err, AGENT_BACKOFF_MAX_MS / 1000);
+		d->save_backoff_ms =
+		    d->save_backoff_ms ? 2 * d->save_backoff_ms : AGENT_BACKOFF_MIN_MS;
+		if (d->save_backoff_ms > AGENT_BACKOFF_MAX_MS)
+			d->save_backoff_ms = AGENT_BACKOFF_MAX_MS;
+		d->save_retry_ms = now + d->save_backoff_ms;
+		return;
+	}
+	if (d->save_failures)
+		agent_log(LOG_NOTICE, "state file written again, after %u failed attempts",
+			  d->save_failures);
+	d->st.dirty = false;
+	d->save_failures = 0;
+	d->save_retry_ms = d->save_backoff_ms = 0;
+}
+
+/* The save before a call is handed to the worker (struct agent_cycle_ops). */
 static void save_state(void *arg)
 {
 	struct daemon *d = arg;
-	char err[AGENT_ERR_LEN];
 
-	if (!d->st.dirty)
-		return;
-	if (agent_state_save(&d->st, d->state_path, err, sizeof(err)) < 0)
-		agent_log(LOG_ERR, "cannot write the state file: %s", err);
-	else
-		d->st.dirty = false;
+	persist(d, now_ms(d));
 }
 
 /*
@@ -245,7 +275,7 @@ static void cycle(struct daemon *d)
 	d->cycle_retry_ms =
 	    agent_cycle(&d->st, &d->params, now, &ops) < 0 ? now + AGENT_BACKOFF_MIN_MS : 0;
 	log_events(d);
-	save_state(d);
+	persist(d, now);
 }
 
 static void apply_results(struct daemon *d)
@@ -317,6 +347,27 @@ static char *ping_answer(const struct daemon *d)
 	return strdup(resp);
 }
 
+/*
+ * Logs one request and its answer. Everything in it but [user] (from the password database)
+ * comes from the asker, or echoes it: each is escaped, so that a newline in an argument cannot
+ * write a line of its own into the log. The request is cut at 80 characters, [why] (how the
+ * console user was found) is left out when NULL.
+ */
+static void log_request(int prio, const char *verb, const char *arg1, const char *user,
+			const char *resp, const char *why)
+{
+	char req[CTL_REQ_MAX + 1], e_req[81], e_resp[4 * 512 + 1], e_why[4 * 256 + 1];
+
+	snprintf(req, sizeof(req), "%s%s%s", verb, arg1 ? " " : "", arg1 ? arg1 : "");
+	escape_text(req, e_req, sizeof(e_req));
+	escape_text(resp, e_resp, sizeof(e_resp));
+	if (why)
+		agent_log(prio, "request \"%s\" from %s: %s (console: %s)", e_req, user, e_resp,
+			  escape_text(why, e_why, sizeof(e_why)));
+	else
+		agent_log(prio, "request \"%s\" from %s: %s", e_req, user, e_resp);
+}
+
 static char *handle_request(void *arg, const char *req, uid_t uid)
 {
 	struct daemon *d = arg;
@@ -372,8 +423,7 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 			prio = uid == 0 ? LOG_ERR : LOG_INFO;
 		else if (ctl_answer(resp, CTL_REFUSED))
 			prio = LOG_INFO;
-		agent_log(prio, "request \"%s%s%.64s\" from %s: %s", line, arg1 ? " " : "",
-			  arg1 ? arg1 : "", user, resp);
+		log_request(prio, line, arg1, user, resp, NULL);
 		return strdup(resp);
 	}
 	if (!strcmp(line, CTL_HOLD) || !strcmp(line, CTL_RELEASE)) {
@@ -395,21 +445,26 @@ static char *handle_request(void *arg, const char *req, uid_t uid)
 			agent_hold(&d->st, (uint32_t)uid, user, console, secs, d->aconf.max_hold,
 				   now, resp, sizeof(resp));
 		}
-		agent_log(LOG_INFO, "request \"%s%s%s\" from %s: %s (console: %s)", line,
-			  arg1 ? " " : "", arg1 ? arg1 : "", user, resp, why);
+		log_request(LOG_INFO, line, arg1, user, resp, why);
 		return strdup(resp);
 	}
+	/* Echoed only when short, escaped like everything from the asker. */
 	for (n = 0; line[n]; n++)
 		if ((unsigned char)line[n] < 0x20 || (unsigned char)line[n] >= 0x7f)
 			break;
-	if (line[n] || n > 40)
+	if (line[n] || n > 40) {
 		snprintf(resp, sizeof(resp),
 			 CTL_ERROR ": unknown request (expected status, hold SECONDS or release)");
-	else
+	} else {
+		char e_arg[41] = "";
+
+		if (arg1 && strlen(arg1) < 40)
+			escape_text(arg1, e_arg, sizeof(e_arg));
 		snprintf(resp, sizeof(resp),
 			 CTL_ERROR ": unknown request \"%s%s%s\" (expected status, hold SECONDS or"
 				   " release)",
-			 line, arg1 ? " " : "", arg1 && strlen(arg1) < 40 ? arg1 : "");
+			 line, arg1 ? " " : "", e_arg);
+	}
 	agent_log(LOG_INFO, "bad request from %s: %s", user, resp);
 	return strdup(resp);
 }
@@ -460,11 +515,56 @@ static int mkdirs(const char *path, mode_t mode)
 	return 0;
 }
 
+/*
+ * Whether [path], idleaccd's [what] ("run_dir"), is fit for a root daemon to write its socket,
+ * pid and state files in: a directory itself (not a link to one), owned by us, writable by no
+ * one else; otherwise another user could swap a file there for a link and have us write
+ * through it. A missing directory is fine when [missing_ok] (it is made, ours, by mkdirs).
+ * Returns 0, or -1 with [err] filled.
+ */
+static int check_dir(const char *what, const char *path, bool missing_ok, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) < 0) {
+		if (errno == ENOENT && missing_ok)
+			return 0;
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(sb.st_mode))
+		snprintf(err, errlen, "%s %s: a symbolic link, not a directory", what, path);
+	else if (!S_ISDIR(sb.st_mode))
+		snprintf(err, errlen, "%s %s: not a directory", what, path);
+	else if (sb.st_uid != geteuid())
+		snprintf(err, errlen, "%s %s: owned by uid %u, not by %s (uid %u)", what, path,
+			 (unsigned)sb.st_uid, geteuid() ? "idleaccd's user" : "root",
+			 (unsigned)geteuid());
+	else if (sb.st_mode & (S_IWGRP | S_IWOTH))
+		snprintf(err, errlen, "%s %s: writable by %s (mode %04o)", what, path,
+			 sb.st_mode & S_IWOTH ? "others" : "its group",
+			 (unsigned)(sb.st_mode & 07777));
+	else
+		return 0;
+	return -1;
+}
+
+/* Both of the agent's directories through check_dir(). */
+static int check_dirs(const struct idle_agent_conf *a, bool missing_ok, char *err, size_t errlen)
+{
+	if (check_dir("run_dir", a->run_dir, missing_ok, err, errlen) < 0 ||
+	    check_dir("state_dir", a->state_dir, missing_ok, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
 static int lock_pidfile(struct daemon *d)
 {
-	d->pidfd = open(d->pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* Not through a link: the directory is ours alone (check_dir), this is for the rest. */
+	d->pidfd = open(d->pid_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (d->pidfd < 0) {
-		agent_log(LOG_ERR, "%s: %s", d->pid_path, strerror(errno));
+		agent_log(LOG_ERR, "%s: %s", d->pid_path,
+			  errno == ELOOP ? "a symbolic link, not a file" : strerror(errno));
 		return -1;
 	}
 	if (flock(d->pidfd, LOCK_EX | LOCK_NB) < 0) {
@@ -525,6 +625,10 @@ static int setup(struct daemon *d)
 	if (mkdirs(d->aconf.run_dir, 0755) < 0 || mkdirs(d->aconf.state_dir, 0700) < 0) {
 		agent_log(LOG_ERR, "cannot create %s or %s: %s", d->aconf.run_dir,
 			  d->aconf.state_dir, strerror(errno));
+		return -1;
+	}
+	if (check_dirs(&d->aconf, false, err, sizeof(err)) < 0) {
+		agent_log(LOG_ERR, "%s: refusing to start", err);
 		return -1;
 	}
 	if (lock_pidfile(d) < 0)
@@ -594,6 +698,8 @@ static int timeout_ms(struct daemon *d)
 	dl = agent_localstop_deadline(&d->ls, &d->st, &d->params, now);
 	if (dl && dl - now < t)
 		t = dl - now;
+	if (d->st.dirty && d->save_retry_ms && d->save_retry_ms - now < t)
+		t = d->save_retry_ms - now;
 	dl = agent_ctl_deadline(&d->ctl);
 	if (dl && dl - now < t)
 		t = dl - now;
@@ -768,6 +874,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		/* What the start would refuse, as far as it can be seen now. */
+		if (check_dirs(idle_config_agent(d.cfg), true, err, sizeof(err)) < 0) {
+			fprintf(stderr, "idleaccd: %s\n", err);
+			idle_config_free(d.cfg);
+			return 1;
+		}
 		/* Say so when nothing was read: an admin checking a file that is not where
 		 * idleaccd looks must not be told it is fine. */
 		if (defaults)

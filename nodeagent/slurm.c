@@ -63,6 +63,17 @@ static bool is_comm_error(int e)
 	}
 }
 
+/*
+ * [e] says the request could not be signed or its credential was refused: munged is down, its
+ * key differs from slurmctld's, or the clocks are too far apart. slurmctld is then as good as
+ * unreachable: nothing the agent asks can be done until munge works again.
+ */
+static bool is_auth_error(int e)
+{
+	return e == SLURM_PROTOCOL_AUTHENTICATION_ERROR ||
+	       (e >= ESLURM_AUTH_CRED_INVALID && e <= ESLURM_AUTH_SKIP);
+}
+
 static int ok(void)
 {
 	last_errno = 0;
@@ -73,8 +84,9 @@ static int ok(void)
 static int fail_with(int e, char *err, size_t errlen, const char *op, const char *target)
 {
 	last_errno = e;
-	snprintf(err, errlen, "%s %s: %s", op, target,
-		 e ? slurm_strerror(e) : "failed without an error code");
+	snprintf(err, errlen, "%s %s: %s%s", op, target,
+		 e ? slurm_strerror(e) : "failed without an error code",
+		 is_auth_error(e) ? " (munge: is munged running, with slurmctld's key?)" : "");
 	return -1;
 }
 
@@ -621,9 +633,10 @@ int agent_slurm_unexclude(uint32_t job, const char *node, bool *done, char *err,
 
 /*
  * True if the last call failed because slurmctld (or the local munged) could not be reached or
- * did not answer in time: the request may succeed later and says nothing about the node or job.
+ * did not answer in time, or because the request could not be authenticated (munge): the
+ * request may succeed later and says nothing about the node or job.
  */
 bool agent_slurm_unreachable(void)
 {
-	return is_comm_error(last_errno);
+	return is_comm_error(last_errno) || is_auth_error(last_errno);
 }

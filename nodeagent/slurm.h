@@ -17,17 +17,17 @@
 #include <time.h>
 
 #define AGENT_REASON_LEN 256
-#define AGENT_NODE_LEN 64
+#define AGENT_NODE_LEN	 64
 
 /* What slurmctld says of one node. */
 struct agent_node {
 	char name[AGENT_NODE_LEN];
-	char state[32];            /* base state as Slurm names it: "IDLE", "ALLOCATED", "DOWN" ... */
-	bool drain;                /* the DRAIN flag is set */
-	bool down;                 /* base state DOWN */
-	bool not_responding;       /* the NO_RESPOND flag */
+	char state[32];	     /* base state as Slurm names it: "IDLE", "ALLOCATED", "DOWN" ... */
+	bool drain;	     /* the DRAIN flag is set */
+	bool down;	     /* base state DOWN */
+	bool not_responding; /* the NO_RESPOND flag */
 	char reason[AGENT_REASON_LEN]; /* "" if none */
-	uint32_t reason_uid;       /* who set the reason */
+	uint32_t reason_uid;	       /* who set the reason */
 	time_t reason_time;
 };
 
@@ -35,15 +35,15 @@ struct agent_node {
 struct agent_job {
 	uint32_t id;
 	uint32_t user_id;
-	char state[24];   /* "RUNNING", "SUSPENDED", "PENDING", ... */
-	bool running;     /* RUNNING (a job still COMPLETING is not: see completing) */
-	bool suspended;   /* SUSPENDED */
+	char state[24];	  /* "RUNNING", "SUSPENDED", "PENDING", ... */
+	bool running;	  /* RUNNING (a job still COMPLETING is not: see completing) */
+	bool suspended;	  /* SUSPENDED */
 	bool requeueable; /* batch job whose requeue flag is set */
-	bool batch;       /* a batch job (sbatch), not an interactive allocation */
+	bool batch;	  /* a batch job (sbatch), not an interactive allocation */
 	time_t start_time;
 	time_t suspend_time; /* when it was suspended if SUSPENDED now, else 0 */
-	bool completing;  /* ending (or being requeued): processes being killed, nothing to do */
-	bool held;        /* PENDING with priority 0 (held): never starts until released */
+	bool completing;     /* ending (or being requeued): processes being killed, nothing to do */
+	bool held;	     /* PENDING with priority 0 (held): never starts until released */
 };
 
 /* slurm_init(); call once before the others. [conf] NULL uses $SLURM_CONF or the default. */
@@ -57,8 +57,7 @@ int agent_slurm_node(const char *node, struct agent_node *out, char *err, size_t
  * The node of this host: the one whose NodeHostname (else NodeName) is [host]. When several
  * nodes share the host (multiple-slurmd), it is ambiguous and fails: use -N.
  */
-int agent_slurm_node_of_host(const char *host, char *node, size_t len, char *err,
-			     size_t errlen);
+int agent_slurm_node_of_host(const char *host, char *node, size_t len, char *err, size_t errlen);
 
 /* Sets DRAIN with [reason] (which must be non-empty). */
 int agent_slurm_drain(const char *node, const char *reason, char *err, size_t errlen);
@@ -92,10 +91,10 @@ int agent_slurm_cancel(uint32_t job, char *err, size_t errlen);
  * there again. Sets *[done] when it did; a job that is gone, no longer pending, or does not
  * exclude [node] is left alone (0, *[done] false).
  */
-int agent_slurm_unexclude(uint32_t job, const char *node, bool *done, char *err,
-			  size_t errlen);
+int agent_slurm_unexclude(uint32_t job, const char *node, bool *done, char *err, size_t errlen);
 
-/* True if the last error was a lost connection to slurmctld (retry later), not a refusal. */
+/* True if the last error was a lost connection to slurmctld or a munge failure (retry later),
+ * not a refusal. */
 bool agent_slurm_unreachable(void);
 
 #endif /* AGENT_SLURM_H */

@@ -25,8 +25,20 @@ int agent_state_save(const struct agent_state *st, const char *path, char *err, 
  * the hold ends at most [max_hold] seconds from it. A missing file is not an error: returns 0
  * with nothing loaded. A malformed file, or one written for another node, returns -1 with
  * [err] ("path:line: message") and loads nothing.
+ *
+ * The file is opened without following a link and without blocking; a FIFO, a device or a
+ * directory there is refused, as is a file over 1 MiB. A line over 1 KiB is skipped with a
+ * warning noted in [st] (agent_note()), the rest is read. Every number must fit its field;
+ * a signal's seconds are bounded as SIG@SECONDS is; with [max_hold] 0 no hold is loaded.
  */
 int agent_state_load(struct agent_state *st, const char *path, int64_t now_ms, int64_t max_hold,
 		     char *err, size_t errlen);
+
+/*
+ * The parser of agent_state_load() on [len] bytes of [buf] (a file's text, not necessarily
+ * NUL-terminated; [name] for messages): same contract, callable on any buffer (the fuzzer).
+ */
+int agent_state_parse(struct agent_state *st, const char *name, const char *buf, size_t len,
+		      int64_t now_ms, int64_t max_hold, char *err, size_t errlen);
 
 #endif /* AGENT_STATE_H */

@@ -52,7 +52,8 @@ struct agent_worker {
 	bool ended;			/* the thread has ended */
 	int efd;			/* eventfd: results are waiting */
 	char node[AGENT_NODE_LEN];
-	bool offline; /* the last call could not reach slurmctld (worker-only) */
+	bool offline;			 /* the last call could not reach slurmctld (worker-only) */
+	char offline_err[AGENT_ERR_LEN]; /* why, for the calls not tried meanwhile */
 };
 
 static void fail(struct agent_result *r, const char *err)
@@ -72,7 +73,10 @@ static void run(struct agent_worker *w, struct agent_result *r)
 	if (w->offline && a->kind != AGENT_ACT_RECONCILE) {
 		r->rc = -1;
 		r->unreachable = true;
-		snprintf(r->err, sizeof(r->err), "slurmctld unreachable: not tried");
+		/* The cause stays in view (status shows the last error): "not tried" alone would
+		 * hide that munge, not the network, is failing. */
+		snprintf(r->err, sizeof(r->err), "not tried: %.*s", (int)sizeof(r->err) - 12,
+			 w->offline_err);
 		return;
 	}
 	switch (a->kind) {
@@ -168,8 +172,10 @@ static void *worker_main(void *arg)
 		run(w, &it->res);
 		if (it->res.rc == 0)
 			w->offline = false;
-		else if (it->res.unreachable)
+		else if (it->res.unreachable && !w->offline) {
 			w->offline = true;
+			snprintf(w->offline_err, sizeof(w->offline_err), "%s", it->res.err);
+		}
 		if (it->act.job)
 			agent_log(LOG_DEBUG, "worker: %s job %" PRIu32 ": %s",
 				  agent_act_name(it->act.kind), it->act.job,

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1168,6 +1169,125 @@ START_TEST(test_state_file_clocks)
 }
 END_TEST
 
+/* Writes [text] as the file [path]. */
+static void put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Whether a note of [st] contains [text]. */
+static bool noted(const struct agent_state *s, const char *text)
+{
+	unsigned i;
+
+	for (i = 0; i < s->nevents && i < AGENT_MAX_EVENTS; i++)
+		if (strstr(s->events[i].text, text))
+			return true;
+	return false;
+}
+
+START_TEST(test_state_file_hostile)
+{
+	static struct agent_state b;
+	char dir[] = "/tmp/check_agent.XXXXXX", path[256], tmp[300], victim[300], err[256];
+	char *big;
+	int64_t now;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/d1.state", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+
+	/* A FIFO there is refused at once: the open neither blocks nor reads. */
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	agent_state_init(&b, "d1");
+	now = agent_clock(&b, 30 * S, T0);
+	ck_assert_int_eq(agent_state_load(&b, path, now, 3600, err, sizeof(err)), -1);
+	ck_assert(strstr(err, "d1.state: not a regular file"));
+	unlink(path);
+
+	/* A link is not followed, neither to read nor to write. */
+	put_file(victim, "version 1\nnode d1\njob 11 suspended 1 1\n");
+	ck_assert_int_eq(symlink(victim, path), 0);
+	ck_assert_int_eq(agent_state_load(&b, path, now, 3600, err, sizeof(err)), -1);
+	ck_assert(strstr(err, "d1.state: a symbolic link, not a file"));
+	unlink(path);
+	ck_assert_int_eq(symlink(victim, tmp), 0);
+	agent_state_init(&b, "d1");
+	ck_assert_int_eq(agent_state_save(&b, path, err, sizeof(err)), 0);
+	ck_assert_str_eq(slurp(victim), "version 1\nnode d1\njob 11 suspended 1 1\n");
+	ck_assert_msg(strstr(slurp(path), "version 1\nnode d1\n"), "%s", slurp(path));
+
+	/* A line over 1 KiB is skipped with a note; the records around it are kept. */
+	big = malloc(5000);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', 4999);
+	big[4999] = '\0';
+	memcpy(big, "job 12 suspended ", 17);
+	{
+		char text[6000];
+
+		snprintf(text, sizeof(text),
+			 "version 1\nnode d1\njob 11 suspended %" PRId64 " %" PRId64
+			 "\n%s\nrefused 99 %" PRId64 "\n",
+			 (int64_t)T0, (int64_t)T0, big, (int64_t)T0);
+		put_file(path, text);
+	}
+	free(big);
+	agent_state_init(&b, "d1");
+	now = agent_clock(&b, 30 * S, T0);
+	ck_assert_int_eq(agent_state_load(&b, path, now, 3600, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.njobs, 1);
+	ck_assert_int_eq(b.jobs[0].id, 11);
+	ck_assert_int_eq(b.nrefused, 1);
+	ck_assert(noted(&b, "d1.state:4: line skipped (longer than 1 KiB)"));
+
+	/* Numbers that do not fit their field are malformed, not saturated or wrapped. */
+	put_file(path, "version 1\nnode d1\njob 11 suspended 99999999999999999999 0\n");
+	agent_state_init(&b, "d1");
+	ck_assert_int_eq(agent_state_load(&b, path, now, 3600, err, sizeof(err)), -1);
+	ck_assert(strstr(err, "d1.state:3: malformed line"));
+	put_file(path, "version 1\nnode d1\njob 4294967296 suspended 1 1\n");
+	ck_assert_int_eq(agent_state_load(&b, path, now, 3600, err, sizeof(err)), -1);
+	ck_assert(strstr(err, "d1.state:3: malformed line"));
+	/* A job's grace is bounded as SIG@SECONDS is: 9e18 s would overflow a deadline. */
+	put_file(path, "version 1\nnode d1\nsignal 11 10 9223372036854775807\n");
+	ck_assert_int_eq(agent_state_load(&b, path, now, 3600, err, sizeof(err)), -1);
+	ck_assert(strstr(err, "d1.state:3: malformed line"));
+	put_file(path, "version 1\nnode d1\nsignal 11 10 86400\n");
+	ck_assert_int_eq(agent_state_load(&b, path, now, 3600, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.jobs[0].warn_secs, 86400);
+	/* The extremes of int64 read as long past or as now at most. */
+	put_file(path, "version 1\nnode d1\njob 11 suspended -9223372036854775808 "
+		       "9223372036854775807\nrefused 5 9223372036854775807\n");
+	agent_state_init(&b, "d1");
+	now = agent_clock(&b, 30 * S, T0);
+	ck_assert_int_eq(agent_state_load(&b, path, now, 3600, err, sizeof(err)), 0);
+	ck_assert_int_lt(b.jobs[0].fate_ms, now - 3600 * S);
+	ck_assert_int_eq(b.jobs[0].suspended_ms, now);
+	ck_assert_int_eq(b.refused[0].ms, now);
+
+	/* With holds turned off (max_hold 0), a hold in the file is not loaded at all. */
+	put_file(path, "version 1\nnode d1\nhold 9223372036854775807 1000 alice IDLEACC: held\n");
+	agent_state_init(&b, "d1");
+	now = agent_clock(&b, 30 * S, T0);
+	ck_assert_int_eq(agent_state_load(&b, path, now, 0, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.hold_until_ms, 0);
+	ck_assert_int_eq(agent_state_load(&b, path, now, 60, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.hold_until_ms, now + 60 * S);
+	ck_assert_str_eq(b.hold_user, "alice");
+
+	unlink(path);
+	unlink(tmp);
+	unlink(victim);
+	rmdir(dir);
+}
+END_TEST
+
 /* ------------------------------------------------------------- control socket server */
 
 static char *echo_handler(void *arg, const char *req, uid_t uid)
@@ -1827,6 +1947,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("state file");
 	tcase_add_test(tc, test_state_file_roundtrip);
 	tcase_add_test(tc, test_state_file_clocks);
+	tcase_add_test(tc, test_state_file_hostile);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("control socket");
 	tcase_add_test(tc, test_control_server);

@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "escape.h"
 #include "signame.h"
 #include "testutil.h"
 
@@ -502,6 +503,25 @@ START_TEST(test_call_path_too_long)
 }
 END_TEST
 
+/* An outside text stays on one line and reads back unambiguously, cut only between escapes. */
+START_TEST(test_escape)
+{
+	char out[64];
+
+	ck_assert_str_eq(escape_text("hold 60\nidleaccd: error: x", out, sizeof(out)),
+			 "hold 60\\nidleaccd: error: x");
+	ck_assert_str_eq(escape_text("a\tb\rc\x1b[2Jd\x7f", out, sizeof(out)),
+			 "a\\tb\\rc\\x1b[2Jd\\x7f");
+	/* A backslash is doubled: a typed "\n" does not read as an escaped newline. */
+	ck_assert_str_eq(escape_text("a\\nb", out, sizeof(out)), "a\\\\nb");
+	ck_assert_str_eq(escape_text("abc\n", out, 5), "abc");
+	ck_assert_str_eq(escape_text("\x01", out, 4), "");
+	out[0] = 'x';
+	escape_text("abc", out, 0);
+	ck_assert_int_eq(out[0], 'x');
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("common");
@@ -513,6 +533,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_signame_numbers);
 	tcase_add_test(tc, test_signame_spec_good);
 	tcase_add_test(tc, test_signame_spec_bad);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("escape");
+	tcase_add_test(tc, test_escape);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("framing");

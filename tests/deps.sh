@@ -10,7 +10,7 @@ PACKAGES=(
 	gcc make autoconf automake libtool pkg-config
 	libc6-dev libyaml-dev libslurm-dev libsystemd-dev libx11-dev libxext-dev libxss-dev
 	# tests
-	check slurm-wlm munge dbus xvfb xdotool xauth iproute2 procps desktop-file-utils
+	check slurm-wlm munge dbus xvfb xdotool xauth iproute2 procps desktop-file-utils systemd
 	faketime # agent_clock_step.test: idleaccd alone under a stepped wall clock
 	# run.sh's passes: the fuzzers (clang's libFuzzer and sanitizer runtimes), memcheck
 	clang libclang-rt-14-dev valgrind
