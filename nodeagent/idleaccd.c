@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <malloc.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -87,6 +88,18 @@ struct daemon {
 	/* The owner switching the desktop off (shutdown.c). */
 	struct agent_shutdown *sd; /* logind's inhibitor and signal; NULL without logind */
 	bool shutting_down;	   /* the desktop goes down: the planner no longer runs */
+
+	/* A SIGHUP's reload, parsed on a thread of its own so that the owner's protection runs
+	 * on meanwhile (the parse is bounded, but a 1 MiB file still takes a while). */
+	struct {
+		pthread_t thread;	 /* the loader, while [busy] */
+		int pipe[2];		 /* it writes a byte to [1] when done; [0] is polled */
+		bool busy;		 /* a reload is being parsed */
+		bool again;		 /* another SIGHUP came meanwhile: reload once more */
+		struct idle_config *cfg; /* its result, or NULL (then [err] says why) */
+		bool defaults;		 /* no file: the built-in defaults */
+		char err[4096];		 /* every error of the file, one per line */
+	} rl;
 };
 
 static void usage(FILE *f)
@@ -303,36 +316,74 @@ static void set_params(struct daemon *d)
 	d->params.reconcile = d->aconf.reconcile > 0 ? d->aconf.reconcile : 1;
 }
 
-static void reload(struct daemon *d)
+/* The reload thread: parses the file; touches nothing of [d] but d->rl and reads only what
+ * never changes after start-up (the path). */
+static void *reload_thread(void *arg)
 {
-	char err[4096], e2[IDLE_ERR_LEN];
+	struct daemon *d = arg;
+	char b = 1;
+
+	d->rl.cfg = load_config(d, &d->rl.defaults, d->rl.err, sizeof(d->rl.err));
+	while (write(d->rl.pipe[1], &b, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/* SIGHUP: starts parsing the file on the reload thread (once more after it if one runs). */
+static void reload_start(struct daemon *d)
+{
+	int r;
+
+	if (d->rl.busy) {
+		d->rl.again = true;
+		return;
+	}
+	r = pthread_create(&d->rl.thread, NULL, reload_thread, d);
+	if (r) {
+		agent_log(LOG_ERR, "reload rejected: cannot start its thread: %s", strerror(r));
+		return;
+	}
+	d->rl.busy = true;
+}
+
+/* The reload thread is done: the new configuration replaces the old one, or is rejected. */
+static void reload_finish(struct daemon *d)
+{
+	char e2[IDLE_ERR_LEN], b;
 	struct idle_config *c;
 	struct idle_ctx *ctx;
-	bool defaults;
 
-	c = load_config(d, &defaults, err, sizeof(err));
+	while (read(d->rl.pipe[0], &b, 1) < 0 && errno == EINTR)
+		;
+	pthread_join(d->rl.thread, NULL);
+	d->rl.busy = false;
+	c = d->rl.cfg;
+	d->rl.cfg = NULL;
 	if (!c) {
-		log_lines(LOG_ERR, "reload rejected: ", err);
+		log_lines(LOG_ERR, "reload rejected: ", d->rl.err);
 		agent_log(LOG_ERR, "reload rejected: keeping the configuration in force");
-		return;
-	}
-	ctx = idle_open(idle_config_sources(c), NULL, e2, sizeof(e2));
-	if (!ctx) {
+	} else if (!(ctx = idle_open(idle_config_sources(c), NULL, e2, sizeof(e2)))) {
 		agent_log(LOG_ERR, "reload rejected: %s", e2);
 		idle_config_free(c);
-		return;
+	} else {
+		if (strcmp(idle_config_agent(c)->run_dir, d->aconf.run_dir) ||
+		    strcmp(idle_config_agent(c)->state_dir, d->aconf.state_dir))
+			agent_log(LOG_WARNING,
+				  "run_dir and state_dir changes take effect at restart");
+		idle_close(d->ctx);
+		idle_config_free(d->cfg);
+		d->ctx = ctx;
+		d->cfg = c;
+		set_params(d);
+		agent_log(LOG_NOTICE, "configuration reloaded from %s",
+			  d->rl.defaults ? "built-in defaults" : d->conf_path);
+		sample(d);
 	}
-	if (strcmp(idle_config_agent(c)->run_dir, d->aconf.run_dir) ||
-	    strcmp(idle_config_agent(c)->state_dir, d->aconf.state_dir))
-		agent_log(LOG_WARNING, "run_dir and state_dir changes take effect at restart");
-	idle_close(d->ctx);
-	idle_config_free(d->cfg);
-	d->ctx = ctx;
-	d->cfg = c;
-	set_params(d);
-	agent_log(LOG_NOTICE, "configuration reloaded from %s",
-		  defaults ? "built-in defaults" : d->conf_path);
-	sample(d);
+	if (d->rl.again) {
+		d->rl.again = false;
+		agent_log(LOG_NOTICE, "SIGHUP meanwhile: reloading %s again", d->conf_path);
+		reload_start(d);
+	}
 }
 
 /* ping: the health check (idleacc-healthcheck) asks whether this agent is alive; it drains the
@@ -614,6 +665,10 @@ static int setup(struct daemon *d)
 	}
 	if (find_node(d) < 0)
 		return -1;
+	if (pipe2(d->rl.pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		agent_log(LOG_ERR, "pipe: %s", strerror(errno));
+		return -1;
+	}
 	set_params(d);
 	if (!d->sock_path[0] &&
 	    ctl_socket_path(d->aconf.run_dir, d->node, d->sock_path, sizeof(d->sock_path)) < 0) {
@@ -713,7 +768,7 @@ static int timeout_ms(struct daemon *d)
 
 static int run(struct daemon *d)
 {
-	struct pollfd pfd[5 + AGENT_CTL_CLIENTS + 1 + MAX_IDLE_FDS];
+	struct pollfd pfd[6 + AGENT_CTL_CLIENTS + 1 + MAX_IDLE_FDS];
 	int idle_fd[MAX_IDLE_FDS];
 
 	sample(d);
@@ -725,6 +780,7 @@ static int run(struct daemon *d)
 			cycle(d);
 		pfd[n++] = (struct pollfd){.fd = d->sfd, .events = POLLIN};
 		pfd[n++] = (struct pollfd){.fd = agent_worker_fd(d->w), .events = POLLIN};
+		pfd[n++] = (struct pollfd){.fd = d->rl.pipe[0], .events = POLLIN};
 		if (d->sd)
 			n += agent_shutdown_pollfd(d->sd, &pfd[n]); /* read by shutdown_step() */
 		ctl0 = n;
@@ -746,7 +802,7 @@ static int run(struct daemon *d)
 			while (read(d->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
 					agent_log(LOG_NOTICE, "SIGHUP: reloading %s", d->conf_path);
-					reload(d);
+					reload_start(d);
 				} else {
 					agent_log(LOG_NOTICE,
 						  "signal %u: exiting; node %s left as it"
@@ -758,6 +814,8 @@ static int run(struct daemon *d)
 		}
 		if (r > 0 && pfd[1].revents)
 			apply_results(d);
+		if (r > 0 && pfd[2].revents)
+			reload_finish(d);
 		for (i = idle0; r > 0 && i < idle0 + nidle; i++)
 			if (pfd[i].revents)
 				input = true;
@@ -785,6 +843,12 @@ static void cleanup(struct daemon *d)
 	if (d->locked && d->st.name[0] &&
 	    agent_state_save(&d->st, d->state_path, err, sizeof(err)) < 0)
 		agent_log(LOG_ERR, "cannot write the state file: %s", err);
+	if (d->rl.busy) { /* a reload being parsed at exit: wait for it, drop it */
+		pthread_join(d->rl.thread, NULL);
+		idle_config_free(d->rl.cfg);
+	}
+	if (d->rl.pipe[0] >= 0)
+		close(d->rl.pipe[0]), close(d->rl.pipe[1]);
 	agent_ctl_close(&d->ctl);
 	agent_shutdown_close(d->sd);
 	if (d->locked)
@@ -823,6 +887,7 @@ int main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 32 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024);
 	d.sfd = d.pidfd = -1;
+	d.rl.pipe[0] = d.rl.pipe[1] = -1;
 	d.ctl.lfd = -1;
 	idle_config_default_path(d.conf_path, sizeof(d.conf_path));
 	while ((c = getopt_long(argc, argv, "c:DnN:s:v", longopts, NULL)) != -1) {
