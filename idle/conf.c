@@ -141,6 +141,7 @@ struct idle_config {
 	struct idle_policy policy;    /* defaults, then the "policy:" section */
 	struct node_group *groups;    /* the "nodes:" section, in file order */
 	size_t ngroups;		      /* entries in groups */
+	size_t groups_cap;	      /* entries allocated */
 	struct idle_sources sources;  /* defaults, or exactly what "sources:" names */
 	struct idle_agent_conf agent; /* defaults, then the "agent:" section */
 	char *path;		      /* the file loaded, "" for the built-in defaults */
@@ -856,12 +857,18 @@ static void nodes_pair(struct loader *L, const char *path, const char *key, yaml
 		error_at(L, &k->start_mark, "%s: bad hostlist \"%s\": %s", path, key, why);
 		return;
 	}
-	g = realloc(c->groups, (c->ngroups + 1) * sizeof(*g));
-	if (!g) {
-		L->oom = true;
-		return;
+	/* grown by doubling: a file of thousands of groups costs linear time, not quadratic */
+	if (c->ngroups == c->groups_cap) {
+		size_t cap = c->groups_cap ? 2 * c->groups_cap : 8;
+
+		g = realloc(c->groups, cap * sizeof(*g));
+		if (!g) {
+			L->oom = true;
+			return;
+		}
+		c->groups = g;
+		c->groups_cap = cap;
 	}
-	c->groups = g;
 	g = &c->groups[c->ngroups];
 	memset(g, 0, sizeof(*g));
 	if (!(g->hostlist = strdup(key))) {

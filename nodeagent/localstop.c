@@ -42,7 +42,9 @@ size_t agent_localstop_pick(const struct idle_procs *ps, const struct agent_stat
 		if (want == AGENT_LOCAL_STOP && pr->state != 'T' && pr->state != 't' &&
 		    pr->state != 'Z' && pr->state != 'X')
 			sig = SIGSTOP;
-		else if (want == AGENT_LOCAL_CONT && pr->state == 'T')
+		/* Every live process, not only those /proc shows stopped: a SIGSTOP sent a moment
+		 * ago may not have landed yet, and a SIGCONT to a running process is harmless. */
+		else if (want == AGENT_LOCAL_CONT && pr->state != 'Z' && pr->state != 'X')
 			sig = SIGCONT;
 		if (!sig)
 			continue;
