@@ -26,6 +26,7 @@
 #define CTL_ADMIT     "admit"	  /* admit JOBID                     -> yes | no: REASON */
 #define CTL_JOB_START "job-start" /* job-start JOBID [SIG@SECONDS]   -> ok */
 #define CTL_JOB_END   "job-end"	  /* job-end JOBID                   -> ok */
+#define CTL_RECONCILE "reconcile" /* reconcile (read slurmctld now)  -> ok: ... */
 
 /* The first word of every answer. */
 #define CTL_OK	    "ok"      /* done (hold, release, job-start, job-end) */

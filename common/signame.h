@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * signame.h - the one grammar of signal names that every program speaks: idleacc.yaml's
- * warn_signal (idle/conf.c), --desktop-signal=SIG@SECONDS in sbatch, salloc and srun
+ * warn_signal (idle/conf_value.c), --desktop-signal=SIG@SECONDS in sbatch, salloc and srun
  * (plugin/args.c), and the job-start request that carries it from the plugin to idleaccd
- * (nodeagent/plugreq.c). It has its own table, so the same names are known on every C library
+ * (nodeagent/dispatch.c). It has its own table, so the same names are known on every C library
  * (glibc's sigabbrev_np() appeared only in 2.32: RHEL 8 has 2.28).
  *
  *   SIG      a name of the table below, with or without "SIG", in any case ("USR1",

@@ -14,11 +14,13 @@
  * The algorithm. Only sources whose status is OK say anything; OFF and NONE say nothing, so a
  * headless machine with no input devices is judged by its load alone. The policy is first
  * settled (idle_policy_settle): limit = idle_after, or locked_idle_after while logind says
- * every local graphical session is locked; resume = resume_after, never above limit.
+ * every local graphical session is locked (and the Windows side, when it reports, says the
+ * same of its console session); resume = resume_after, never above limit.
  *
- * 1. Input. Three kinds of "last input": console = newest of evdev, X11 and logind's local
- *    sessions; tty = local ttys; remote session = remote ttys and logind's remote sessions,
- *    counted only with policy remote_sessions. The newest counted one, and its kind, is what
+ * 1. Input. Three kinds of "last input": console = newest of evdev, X11, logind's local
+ *    sessions and the Windows console session; tty = local ttys; remote session = remote
+ *    ttys, logind's remote sessions and Windows remote (RDP) sessions, counted only with
+ *    policy remote_sessions. The newest counted one, and its kind, is what
  *    the reasons quote. Ties go to the console, then tty. An input that a polled source first
  *    shows when it is already resume old (the owner came and went between two samples)
  *    counts from when it was seen (memo->late_input_ms): the owner's return stops jobs even
@@ -100,6 +102,8 @@ static struct input newest_input(const struct idle_snapshot *snap, const struct 
 		input_consider(&in, snap->x11_last_ms, IN_CONSOLE);
 	if (src_ok(snap, IDLE_SRC_LOGIND))
 		input_consider(&in, snap->logind_last_ms, IN_CONSOLE);
+	if (src_ok(snap, IDLE_SRC_WINDOWS))
+		input_consider(&in, snap->windows_last_ms, IN_CONSOLE);
 	if (src_ok(snap, IDLE_SRC_TTY))
 		input_consider(&in, snap->tty_last_ms, IN_TTY);
 	if (pol->remote_sessions) {
@@ -107,8 +111,30 @@ static struct input newest_input(const struct idle_snapshot *snap, const struct 
 			input_consider(&in, snap->tty_remote_last_ms, IN_REMOTE);
 		if (src_ok(snap, IDLE_SRC_LOGIND))
 			input_consider(&in, snap->logind_remote_last_ms, IN_REMOTE);
+		if (src_ok(snap, IDLE_SRC_WINDOWS))
+			input_consider(&in, snap->windows_remote_last_ms, IN_REMOTE);
 	}
 	return in;
+}
+
+/*
+ * The screen counts as locked when every source that sees local sessions (logind, Windows)
+ * says all of them are locked; one that sees an unlocked session, or none that sees a
+ * session, leaves the longer limit.
+ */
+static bool screen_locked(const struct idle_snapshot *snap)
+{
+	bool seen = false, all = true;
+
+	if (src_ok(snap, IDLE_SRC_LOGIND) && snap->logind_locked >= 0) {
+		seen = true;
+		all = all && snap->logind_locked == 1;
+	}
+	if (src_ok(snap, IDLE_SRC_WINDOWS) && snap->windows_locked >= 0) {
+		seen = true;
+		all = all && snap->windows_locked == 1;
+	}
+	return seen && all;
 }
 
 /* One step of the load latch (see the algorithm above). Called only with a valid reading. */
@@ -266,6 +292,8 @@ struct signs {
 	bool busy_program; /* a busy program runs */
 	bool gpu_busy;	   /* a GPU is busier than max_gpu_util */
 	bool load_latched; /* the non-job load is latched high */
+	bool busy_windows; /* the busy program runs on the Windows side (no pid here) */
+	int gpu_pct;	   /* with gpu_busy: the busiest GPU's utilisation, % */
 };
 
 static struct signs signs_now(const struct idle_snapshot *snap, const struct idle_policy *pol,
@@ -277,7 +305,16 @@ static struct signs signs_now(const struct idle_snapshot *snap, const struct idl
 	if (load_ok)
 		load_step(snap->load_nonjob, pol, now_ms, memo);
 	sg.busy_program = src_ok(snap, IDLE_SRC_PROCESSES) && snap->busy_program[0];
+	sg.busy_windows =
+	    !sg.busy_program && src_ok(snap, IDLE_SRC_WINDOWS) && snap->windows_busy_program[0];
+	sg.busy_program = sg.busy_program || sg.busy_windows;
 	sg.gpu_busy = src_ok(snap, IDLE_SRC_GPU) && snap->gpu_util_pct > pol->max_gpu_util;
+	sg.gpu_pct = sg.gpu_busy ? snap->gpu_util_pct : 0;
+	if (src_ok(snap, IDLE_SRC_WINDOWS) && snap->windows_gpu_util_pct > pol->max_gpu_util &&
+	    snap->windows_gpu_util_pct > sg.gpu_pct) {
+		sg.gpu_busy = true;
+		sg.gpu_pct = snap->windows_gpu_util_pct;
+	}
 	sg.load_latched = load_ok && memo->load_busy;
 	if (sg.busy_program || sg.gpu_busy || sg.load_latched)
 		memo->last_sign_ms = now_ms;
@@ -360,14 +397,19 @@ static bool offer_conditions(const struct idle_snapshot *snap, const struct idle
 	return ok;
 }
 
-/* On battery without run_on_battery: jobs may not even run. Adds the reason. */
+/* On battery without run_on_battery: jobs may not even run. Adds the reason. A guest's own
+ * power source sees no battery: the Windows side's reading says for the PC. */
 static bool on_battery(const struct idle_snapshot *snap, const struct idle_policy *pol,
 		       struct idle_verdict *out)
 {
-	if (!src_ok(snap, IDLE_SRC_POWER) || snap->on_ac || pol->run_on_battery)
+	bool here = src_ok(snap, IDLE_SRC_POWER) && !snap->on_ac;
+	bool windows = src_ok(snap, IDLE_SRC_WINDOWS) && snap->windows_on_ac == 0;
+	int pct = here ? snap->battery_pct : snap->windows_battery_pct;
+
+	if ((!here && !windows) || pol->run_on_battery)
 		return false;
-	if (snap->battery_pct >= 0)
-		add_reason(out, IDLE_RC_BATTERY, "on battery (%d%%)", snap->battery_pct);
+	if (pct >= 0)
+		add_reason(out, IDLE_RC_BATTERY, "on battery (%d%%)", pct);
 	else
 		add_reason(out, IDLE_RC_BATTERY, "on battery");
 	return true;
@@ -393,7 +435,7 @@ void idle_decide(const struct idle_snapshot *snap, const struct idle_policy *pol
 
 	memset(out, 0, sizeof(*out));
 	idle_policy_settle(&pol);
-	locked = src_ok(snap, IDLE_SRC_LOGIND) && snap->logind_locked == 1;
+	locked = screen_locked(snap);
 	limit = locked ? pol.locked_idle_after : pol.idle_after;
 	if (pol.resume_after > limit)
 		pol.resume_after = limit; /* settled against idle_after; the lock shortens both */
@@ -426,12 +468,14 @@ void idle_decide(const struct idle_snapshot *snap, const struct idle_policy *pol
 			     age_s(now_ms, absent_since), limit, locked);
 	if (out->owner == IDLE_OWNER_ABSENT)
 		long_enough = absent_since == 0 || age_s(now_ms, absent_since) >= limit;
-	if (sg.busy_program)
+	if (sg.busy_windows)
+		add_reason(out, IDLE_RC_BUSY_PROGRAM, "busy program %.*s running on Windows",
+			   IDLE_NAME_LEN - 1, snap->windows_busy_program);
+	else if (sg.busy_program)
 		add_reason(out, IDLE_RC_BUSY_PROGRAM, "busy program %.*s running (pid %d)",
 			   IDLE_NAME_LEN - 1, snap->busy_program, snap->busy_pid);
 	if (sg.gpu_busy)
-		add_reason(out, IDLE_RC_GPU, "GPU %d%% busy > %d%%", snap->gpu_util_pct,
-			   pol.max_gpu_util);
+		add_reason(out, IDLE_RC_GPU, "GPU %d%% busy > %d%%", sg.gpu_pct, pol.max_gpu_util);
 
 	/* 4, 5: run and offer */
 	offer_ok = offer_conditions(snap, &pol, &sg, out);

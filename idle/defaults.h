@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * defaults.h - every default of idle-accelerator, each with the reason for its value.
- * conf/idleacc.yaml documents the same values for admins; keep the two in step.
+ * defaults.h - every default of libidle (policy and sources), each with the reason for its
+ * value; idleaccd's own are in nodeagent/agentconf.h. conf/idleacc.yaml documents the same
+ * values for admins; keep them in step.
  */
 #ifndef IDLE_DEFAULTS_H
 #define IDLE_DEFAULTS_H
 
 #include <signal.h>
-
-#include "ctl.h"
 
 /* HTCondor's desktop policy starts jobs after 15 min of keyboard idle (StartIdleTime). */
 #define DEF_IDLE_AFTER (15 * 60)
@@ -27,15 +26,15 @@
 
 /* Campus scavenger partitions warn with SIGTERM 120 s before preemption. */
 #define DEF_WARN_SIGNAL SIGTERM
-#define DEF_WARN_GRACE 120
+#define DEF_WARN_GRACE	120
 
 /* HTCondor counts ssh ptys as keyboard activity: a person at work remotely is still at work. */
 #define DEF_REMOTE_SESSIONS true
 
 /* HTCondor's BackgroundLoad (0.3) and HighLoad (0.5), and its 2 min of high load. */
 #define DEF_BACKGROUND_LOAD 0.3
-#define DEF_HIGH_LOAD 0.5
-#define DEF_HIGH_LOAD_FOR (2 * 60)
+#define DEF_HIGH_LOAD	    0.5
+#define DEF_HIGH_LOAD_FOR   (2 * 60)
 
 /* Jobs should not push the owner's open programs into swap; 90 % leaves room for a
  * sleeping browser and office suite. */
@@ -48,29 +47,28 @@
 #define DEF_MAX_GPU_UTIL 20
 
 /* Paths of the sources on a standard Linux desktop. */
-#define DEF_EVDEV_DIR "/dev/input"
-#define DEF_TTY_DIR "/dev/pts"
-#define DEF_UTMP_FILE "/run/utmp"
+#define DEF_EVDEV_DIR	"/dev/input"
+#define DEF_TTY_DIR	"/dev/pts"
+#define DEF_UTMP_FILE	"/run/utmp"
 #define DEF_X11_DISPLAY ":0"
 #define DEF_GPU_LIBRARY "libnvidia-ml.so.1"
 
-/* HTCondor polls every 5 s; input devices wake the agent at once, so this only bounds how
- * stale the polled sources (ttys, load, logind) can be. */
-#define DEF_AGENT_INTERVAL 5
+/* The windows source. WSL2's mirrored networking (and its localhost forwarding) carries the
+ * Windows side's connection to a listener on the guest's loopback, where nothing from the
+ * network reaches; a Hyper-V VM uses "vsock:9339". The secret stays out of /etc/slurm,
+ * which sites often share between machines. */
+#define DEF_WINDOWS_LISTEN "127.0.0.1:9339"
+#define DEF_WINDOWS_SECRET "/etc/idleacc/windows.secret"
+/* Both kinds count: remote_sessions decides for RDP as it does for ssh. */
+#define DEF_WINDOWS_SESSIONS (IDLE_WIN_CONSOLE | IDLE_WIN_REMOTE)
+/* The service's heartbeat is 5 s and the source trusts three of them; whatever a heartbeat
+ * claims, a minute of silence means the Windows side is gone. */
+#define DEF_WINDOWS_MAX_SILENCE 60
 
-/* A reconcile is one node read and one job list: 6 an hour per desktop keeps 10,000 desktops
- * under 20 RPC/s on the controller, and notices an admin's resume within 10 min. */
-#define DEF_AGENT_RECONCILE (10 * 60)
-
-/* A console user may keep the PC out for a working day at a time. */
-#define DEF_AGENT_MAX_HOLD (12 * 3600)
-
-/* Where the plugin finds the socket too: the control socket's contract (common/ctl.h). */
-#define DEF_AGENT_RUN_DIR CTL_RUN_DIR
-#define DEF_AGENT_STATE_DIR "/var/lib/idleaccd"
-
-/* Where idleacc.yaml lives when neither -c nor $SLURM_CONF says: beside slurm.conf. */
-#define DEF_CONF_DIR "/etc/slurm"
-#define DEF_CONF_NAME "idleacc.yaml"
+/* The emergency partition of conf/slurm.conf.desktop: its State is the emergency switch. */
+#define DEF_EMERGENCY_PARTITION "emergency"
+/* With requisition: the jobs get half the desktop's CPUs while its owner is there, so the
+ * owner's own work still runs at least at half speed however busy the jobs are. */
+#define DEF_EMERGENCY_CPU_SHARE 50
 
 #endif /* IDLE_DEFAULTS_H */

@@ -64,17 +64,17 @@ int idle_logind_connect(const char *address, sd_bus **bus)
 
 	*bus = NULL;
 	if (!address[0])
-		return sd_bus_open_system(bus);
-	r = sd_bus_new(&b);
+		return idle_sd.sd_bus_open_system(bus);
+	r = idle_sd.sd_bus_new(&b);
 	if (r < 0)
 		return r;
-	r = sd_bus_set_address(b, address);
+	r = idle_sd.sd_bus_set_address(b, address);
 	if (r >= 0)
-		r = sd_bus_set_bus_client(b, 1);
+		r = idle_sd.sd_bus_set_bus_client(b, 1);
 	if (r >= 0)
-		r = sd_bus_start(b);
+		r = idle_sd.sd_bus_start(b);
 	if (r < 0) {
-		sd_bus_unref(b);
+		idle_sd.sd_bus_unref(b);
 		return r;
 	}
 	*bus = b;
@@ -84,8 +84,8 @@ int idle_logind_connect(const char *address, sd_bus **bus)
 void idle_logind_disconnect(sd_bus **bus)
 {
 	if (*bus) {
-		sd_bus_close(*bus);
-		sd_bus_unref(*bus);
+		idle_sd.sd_bus_close(*bus);
+		idle_sd.sd_bus_unref(*bus);
 		*bus = NULL;
 	}
 }
@@ -96,12 +96,12 @@ int idle_logind_call(sd_bus *bus, const char *path, const char *iface, const cha
 	sd_bus_message *m = NULL;
 	int r;
 
-	r = sd_bus_message_new_method_call(bus, &m, IDLE_LOGIND_NAME, path, iface, method);
+	r = idle_sd.sd_bus_message_new_method_call(bus, &m, IDLE_LOGIND_NAME, path, iface, method);
 	if (r >= 0 && arg)
-		r = sd_bus_message_append(m, "s", arg);
+		r = idle_sd.sd_bus_message_append(m, "s", arg);
 	if (r >= 0)
-		r = sd_bus_call(bus, m, IDLE_LOGIND_CALL_TIMEOUT_USEC, error, reply);
-	sd_bus_message_unref(m);
+		r = idle_sd.sd_bus_call(bus, m, IDLE_LOGIND_CALL_TIMEOUT_USEC, error, reply);
+	idle_sd.sd_bus_message_unref(m);
 	return r;
 }
 
@@ -118,16 +118,32 @@ bool idle_logind_no_system_bus(const char *bus, const char *root)
 	return stat(path, &st) < 0 && errno == ENOENT;
 }
 
+bool idle_logind_bus_missing(const char *address)
+{
+	const char *path = SYSTEM_BUS_SOCKET;
+	struct stat st;
+
+	if (!address[0] && getenv("DBUS_SYSTEM_BUS_ADDRESS"))
+		return false;
+	if (address[0]) {
+		/* only a lone unix:path= whose value needs no unescaping is judged here */
+		if (strncmp(address, "unix:path=", 10) || strpbrk(address + 10, "%,;"))
+			return false;
+		path = address + 10;
+	}
+	return stat(path, &st) < 0 && errno == ENOENT;
+}
+
 bool idle_logind_absent(const sd_bus_error *error)
 {
-	return sd_bus_error_has_name(error, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
-	       sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER);
+	return idle_sd.sd_bus_error_has_name(error, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
+	       idle_sd.sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER);
 }
 
 bool idle_logind_gone(const sd_bus_error *error)
 {
-	return sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
-	       sd_bus_error_has_name(error, IDLE_LOGIND_NAME ".NoSuchSession");
+	return idle_sd.sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
+	       idle_sd.sd_bus_error_has_name(error, IDLE_LOGIND_NAME ".NoSuchSession");
 }
 
 bool idle_logind_lost(int r)
@@ -151,38 +167,38 @@ static int read_property(sd_bus_message *reply, const char *name, struct idle_lo
 	int r;
 
 	if (!strcmp(name, "IdleHint")) {
-		r = sd_bus_message_read(reply, "v", "b", &s->idle);
+		r = idle_sd.sd_bus_message_read(reply, "v", "b", &s->idle);
 		s->seen |= IDLE_LOGIND_SEEN_IDLE;
 	} else if (!strcmp(name, "IdleSinceHint")) {
-		r = sd_bus_message_read(reply, "v", "t", &s->idle_since_us);
+		r = idle_sd.sd_bus_message_read(reply, "v", "t", &s->idle_since_us);
 		s->seen |= IDLE_LOGIND_SEEN_IDLE_SINCE;
 	} else if (!strcmp(name, "LockedHint")) {
-		r = sd_bus_message_read(reply, "v", "b", &s->locked);
+		r = idle_sd.sd_bus_message_read(reply, "v", "b", &s->locked);
 	} else if (!strcmp(name, "Remote")) {
-		r = sd_bus_message_read(reply, "v", "b", &s->remote);
+		r = idle_sd.sd_bus_message_read(reply, "v", "b", &s->remote);
 		s->seen |= IDLE_LOGIND_SEEN_REMOTE;
 	} else if (!strcmp(name, "Active")) {
-		r = sd_bus_message_read(reply, "v", "b", &s->active);
+		r = idle_sd.sd_bus_message_read(reply, "v", "b", &s->active);
 		s->seen |= IDLE_LOGIND_SEEN_ACTIVE;
 	} else if (!strcmp(name, "User")) {
-		r = sd_bus_message_read(reply, "v", "(uo)", &s->uid, &opath);
+		r = idle_sd.sd_bus_message_read(reply, "v", "(uo)", &s->uid, &opath);
 		s->seen |= IDLE_LOGIND_SEEN_USER;
 	} else if (!strcmp(name, "Seat")) {
-		r = sd_bus_message_read(reply, "v", "(so)", &str, &opath);
+		r = idle_sd.sd_bus_message_read(reply, "v", "(so)", &str, &opath);
 		if (r >= 0)
 			idle_strlcpyf(s->seat, sizeof(s->seat), "%s", str);
 		s->seen |= IDLE_LOGIND_SEEN_SEAT;
 	} else if (!strcmp(name, "Class") || !strcmp(name, "Type")) {
 		bool class = name[0] == 'C';
 
-		r = sd_bus_message_read(reply, "v", "s", &str);
+		r = idle_sd.sd_bus_message_read(reply, "v", "s", &str);
 		if (r >= 0 && class)
 			idle_strlcpyf(s->class, sizeof(s->class), "%s", str);
 		else if (r >= 0)
 			idle_strlcpyf(s->type, sizeof(s->type), "%s", str);
 		s->seen |= class ? IDLE_LOGIND_SEEN_CLASS : IDLE_LOGIND_SEEN_TYPE;
 	} else {
-		r = sd_bus_message_skip(reply, "v");
+		r = idle_sd.sd_bus_message_skip(reply, "v");
 	}
 	return r;
 }
@@ -193,21 +209,21 @@ int idle_logind_parse_session(sd_bus_message *reply, struct idle_logind_session 
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+	r = idle_sd.sd_bus_message_enter_container(reply, 'a', "{sv}");
 	if (r < 0)
 		return r;
-	while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-		r = sd_bus_message_read(reply, "s", &name);
+	while ((r = idle_sd.sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+		r = idle_sd.sd_bus_message_read(reply, "s", &name);
 		if (r >= 0)
 			r = read_property(reply, name, s);
 		if (r >= 0)
-			r = sd_bus_message_exit_container(reply);
+			r = idle_sd.sd_bus_message_exit_container(reply);
 		if (r < 0)
 			return r;
 	}
 	if (r < 0)
 		return r;
-	return sd_bus_message_exit_container(reply);
+	return idle_sd.sd_bus_message_exit_container(reply);
 }
 
 int idle_logind_parse_seat(sd_bus_message *reply, char *id, size_t idlen, char *path,
@@ -217,28 +233,28 @@ int idle_logind_parse_seat(sd_bus_message *reply, char *id, size_t idlen, char *
 	int r, found = 0;
 
 	id[0] = path[0] = '\0';
-	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+	r = idle_sd.sd_bus_message_enter_container(reply, 'a', "{sv}");
 	if (r < 0)
 		return r;
-	while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-		r = sd_bus_message_read(reply, "s", &name);
+	while ((r = idle_sd.sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+		r = idle_sd.sd_bus_message_read(reply, "s", &name);
 		if (r >= 0 && !strcmp(name, "ActiveSession")) {
-			r = sd_bus_message_read(reply, "v", "(so)", &sid, &spath);
+			r = idle_sd.sd_bus_message_read(reply, "v", "(so)", &sid, &spath);
 			if (r >= 0) {
 				idle_strlcpyf(id, idlen, "%s", sid);
 				idle_strlcpyf(path, pathlen, "%s", spath);
 				found = 1;
 			}
 		} else if (r >= 0) {
-			r = sd_bus_message_skip(reply, "v");
+			r = idle_sd.sd_bus_message_skip(reply, "v");
 		}
 		if (r >= 0)
-			r = sd_bus_message_exit_container(reply);
+			r = idle_sd.sd_bus_message_exit_container(reply);
 		if (r < 0)
 			return r;
 	}
 	if (r >= 0)
-		r = sd_bus_message_exit_container(reply);
+		r = idle_sd.sd_bus_message_exit_container(reply);
 	return r < 0 ? r : found;
 }
 

@@ -3,7 +3,10 @@
  * logind.h - libidle's client of systemd-logind over sd-bus, shared by the logind idle source
  * (src_logind.c) and idleaccd's console rule (nodeagent/console.c): where the bus is, calls
  * that cannot hang, and what a session's and a seat's properties say. Built only where
- * configure found libsystemd (HAVE_SYSTEMD).
+ * configure found libsystemd's headers (HAVE_SYSTEMD); libsystemd itself is loaded at run time
+ * (dl_systemd.h): every function here but idle_logind_address(), idle_logind_bus_missing(),
+ * idle_logind_no_system_bus(), idle_logind_lost() and idle_logind_user_class() needs
+ * idle_sd_load() to have succeeded.
  */
 #ifndef IDLE_LOGIND_H
 #define IDLE_LOGIND_H
@@ -15,6 +18,7 @@
 #include <systemd/sd-bus.h>
 
 #include "ctl.h"
+#include "dl_systemd.h"
 
 #define IDLE_LOGIND_NAME    "org.freedesktop.login1"
 #define IDLE_LOGIND_PATH    "/org/freedesktop/login1"
@@ -66,6 +70,14 @@ void idle_logind_address(char *buf, size_t len, const char *configured, const ch
  * would say (a socket path too long for sockaddr_un fails with E2BIG, not ENOENT).
  */
 bool idle_logind_no_system_bus(const char *bus, const char *root);
+
+/*
+ * True if nothing can listen at [address] (as idle_logind_address() gives it): for "" (the
+ * system bus) $DBUS_SYSTEM_BUS_ADDRESS is unset and /run/dbus/system_bus_socket does not exist;
+ * for a plain "unix:path=P", P does not exist. A connect would then fail with -ENOENT: callers
+ * that only need logind if it is there ask this first and spare the process libsystemd.
+ */
+bool idle_logind_bus_missing(const char *address);
 
 /* Connects to [address] ("" = the system bus). Returns 0 and sets [*bus], or a negative
  * errno: -ENOENT or -ECONNREFUSED when no bus listens there. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* procscan.c - the process table read from /proc, with Slurm jobs' processes marked. */
+/* procscan.c - the process table read from /proc, with the processes of jobs marked. */
 #include "config.h"
 
 #include <ctype.h>
@@ -20,9 +20,6 @@
 
 /* Bytes of one /proc/PID/stat: 52 numbers and a 15-char comm fit well inside. */
 #define PROC_STAT_LEN 1024
-
-/* The comm of the process that runs a job step; every job process descends from one. */
-#define STEPD_COMM "slurmstepd"
 
 /*
  * Parses one /proc/PID/stat line into [p]. The comm sits between the first '(' and the LAST
@@ -105,8 +102,8 @@ static long find_pid(const struct idle_procs *ps, int pid)
 }
 
 /*
- * A process is a job's when it or an ancestor is slurmstepd, and its job is that of the
- * nearest one. The walk goes up through ppid; a parent missing from the table (pid 0, or a
+ * A process is a job's when it or an ancestor is a job's root process, and its job is that of
+ * the nearest one. The walk goes up through ppid; a parent missing from the table (pid 0, or a
  * parent that exited mid-scan) ends it.
  */
 static void mark_jobs(struct idle_procs *ps)
@@ -133,8 +130,8 @@ static void mark_jobs(struct idle_procs *ps)
 }
 
 /*
- * The job of a slurmstepd from its title, "slurmstepd: [JOB.STEP]" (Slurm rewrites its
- * argv so): JOB, or 0 if the title is not of that form.
+ * The job of a job's root process from its title, "NAME: [JOB.STEP]" or "NAME: [JOB]" (Slurm's
+ * slurmstepd rewrites its argv so): JOB, or 0 if the title is not of that form.
  */
 static uint32_t stepd_job(const char *root, int pid)
 {
@@ -173,7 +170,8 @@ static int entry_pid(const char *name)
 	return (int)v;
 }
 
-int idle_procs_scan(struct idle_procs *ps, const char *root, char *err, size_t errlen)
+int idle_procs_scan(struct idle_procs *ps, const char *root, const char *job_comm, char *err,
+		    size_t errlen)
 {
 	char dir[PATH_MAX], rel[64], line[PROC_STAT_LEN];
 	uint64_t page_kb = 4;
@@ -210,7 +208,7 @@ int idle_procs_scan(struct idle_procs *ps, const char *root, char *err, size_t e
 		if (parse_stat(line, page_kb, &p) < 0)
 			continue;
 		p.pid = pid;
-		p.stepd = !strcmp(p.comm, STEPD_COMM);
+		p.stepd = job_comm && !strcmp(p.comm, job_comm);
 		if (p.stepd)
 			p.jobid = stepd_job(root, pid);
 		if (ps->n == ps->cap) {
@@ -232,6 +230,24 @@ int idle_procs_scan(struct idle_procs *ps, const char *root, char *err, size_t e
 	if (ps->n > 1)
 		qsort(ps->v, ps->n, sizeof(ps->v[0]), cmp_pid);
 	mark_jobs(ps);
+	return 0;
+}
+
+int idle_procs_copy(struct idle_procs *dst, const struct idle_procs *src)
+{
+	if (src->n > dst->cap) {
+		struct idle_proc *v = realloc(dst->v, src->n * sizeof(*v));
+
+		if (!v) {
+			dst->n = 0;
+			return -1;
+		}
+		dst->v = v;
+		dst->cap = src->n;
+	}
+	if (src->n)
+		memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	dst->n = src->n;
 	return 0;
 }
 

@@ -59,27 +59,27 @@
 
 /* One open input device. */
 struct evdev_dev {
-	int fd;                    /* open O_RDONLY | O_NONBLOCK */
-	dev_t dev;                 /* st_dev of the node when opened: with ino, tells a node */
-	ino_t ino;                 /* replaced under the same name (then it is reopened) */
-	char name[NAME_MAX + 1];   /* entry in the directory ("event3") */
+	int fd;			 /* open O_RDONLY | O_NONBLOCK */
+	dev_t dev;		 /* st_dev of the node when opened: with ino, tells a node */
+	ino_t ino;		 /* replaced under the same name (then it is reopened) */
+	char name[NAME_MAX + 1]; /* entry in the directory ("event3") */
 	unsigned char part[sizeof(struct input_event)]; /* start of a record split by a pipe */
-	size_t npart;              /* bytes in part */
-	int64_t jitter_px;         /* |dx| + |dy| of the current motion burst after a long idle */
-	int64_t jitter_ms;         /* time of the last event of that burst, 0 if none */
-	int seen;                  /* listed by the directory scan in progress */
+	size_t npart;					/* bytes in part */
+	int64_t jitter_px; /* |dx| + |dy| of the current motion burst after a long idle */
+	int64_t jitter_ms; /* time of the last event of that burst, 0 if none */
+	int seen;	   /* listed by the directory scan in progress */
 };
 
 struct evdev_state {
-	char dir[PATH_MAX];          /* the input directory under the root, "" if too long */
+	char dir[PATH_MAX];	     /* the input directory under the root, "" if too long */
 	char shown[IDLE_PATH_LEN];   /* the same without the root, for messages */
-	int64_t open_ms;             /* when the source was opened: the floor of evdev_last_ms */
-	int64_t last_ms;             /* newest counted event, 0 if none yet */
-	struct evdev_dev *devs;      /* the open devices */
-	size_t ndevs;                /* used entries of devs */
-	size_t cap;                  /* allocated entries of devs */
-	int rescan;                  /* read the directory at the next sample whatever its mtime */
-	struct timespec mtime;       /* the directory's mtime at the last scan */
+	int64_t open_ms;	     /* when the source was opened: the floor of evdev_last_ms */
+	int64_t last_ms;	     /* newest counted event, 0 if none yet */
+	struct evdev_dev *devs;	     /* the open devices */
+	size_t ndevs;		     /* used entries of devs */
+	size_t cap;		     /* allocated entries of devs */
+	int rescan;		     /* read the directory at the next sample whatever its mtime */
+	struct timespec mtime;	     /* the directory's mtime at the last scan */
 	char scan_err[IDLE_ERR_LEN]; /* why the last scan could not watch every device, or "" */
 	char read_err[IDLE_ERR_LEN]; /* a read that failed since the last sample, or "" */
 };
@@ -98,7 +98,7 @@ static void evdev_drop(struct evdev_state *s, size_t i)
 
 /* Keeps the first error of a scan, the one to fix first, and retries at the next sample. */
 static void scan_error(struct evdev_state *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void scan_error(struct evdev_state *s, const char *fmt, ...)
 {
@@ -375,11 +375,13 @@ static int evdev_open(void **state, const struct idle_sources *conf, const char 
 	return 0;
 }
 
-static void evdev_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
+static void evdev_sample(void *state, int64_t now_ms, const struct idle_shared *sh,
+			 struct idle_snapshot *snap)
 {
 	struct evdev_state *s = state;
 	int64_t last;
 
+	(void)sh;
 	if (!s) {
 		idle_unknown(snap, IDLE_SRC_EVDEV, "out of memory");
 		return;
@@ -432,10 +434,10 @@ static void evdev_close(void *state)
 }
 
 const struct idle_source_ops idle_src_evdev = {
-	.id = IDLE_SRC_EVDEV,
-	.open = evdev_open,
-	.sample = evdev_sample,
-	.fds = evdev_fds,
-	.input = evdev_input,
-	.close = evdev_close,
+    .id = IDLE_SRC_EVDEV,
+    .open = evdev_open,
+    .sample = evdev_sample,
+    .fds = evdev_fds,
+    .input = evdev_input,
+    .close = evdev_close,
 };

@@ -17,21 +17,21 @@
  * A machine without the library or without the driver loaded has no GPU to watch (NONE). Until
  * NVML initialises, every sample tries again, so a driver loaded after start-up is picked up.
  */
-typedef int nvmlReturn_t;            /* NVML_SUCCESS = 0, else an error code */
+typedef int nvmlReturn_t;		  /* NVML_SUCCESS = 0, else an error code */
 typedef struct nvml_device *nvmlDevice_t; /* opaque handle */
 typedef struct {
 	unsigned int gpu;    /* % of the last sample period a kernel ran */
 	unsigned int memory; /* % of the last sample period device memory was read or written */
 } nvmlUtilization_t;
 
-#define NVML_SUCCESS 0
-#define NVML_ERROR_NOT_SUPPORTED 3
+#define NVML_SUCCESS		     0
+#define NVML_ERROR_NOT_SUPPORTED     3
 #define NVML_ERROR_DRIVER_NOT_LOADED 9
 
 struct gpu_state {
 	char library[IDLE_PATH_LEN]; /* what dlopen() is given: a soname or a path */
-	void *lib;                   /* dlopen() handle, NULL while not loaded */
-	bool inited;                 /* nvmlInit_v2 succeeded: nvmlShutdown is owed at close */
+	void *lib;		     /* dlopen() handle, NULL while not loaded */
+	bool inited;		     /* nvmlInit_v2 succeeded: nvmlShutdown is owed at close */
 	nvmlReturn_t (*init)(void);
 	nvmlReturn_t (*shutdown)(void);
 	nvmlReturn_t (*count)(unsigned int *count);
@@ -71,12 +71,12 @@ static int gpu_start(struct gpu_state *st, struct idle_snapshot *snap)
 		const char *name;
 		size_t off;
 	} syms[] = {
-		{"nvmlInit_v2", offsetof(struct gpu_state, init)},
-		{"nvmlShutdown", offsetof(struct gpu_state, shutdown)},
-		{"nvmlDeviceGetCount_v2", offsetof(struct gpu_state, count)},
-		{"nvmlDeviceGetHandleByIndex_v2", offsetof(struct gpu_state, handle)},
-		{"nvmlDeviceGetUtilizationRates", offsetof(struct gpu_state, util)},
-		{"nvmlErrorString", offsetof(struct gpu_state, strerror)},
+	    {"nvmlInit_v2", offsetof(struct gpu_state, init)},
+	    {"nvmlShutdown", offsetof(struct gpu_state, shutdown)},
+	    {"nvmlDeviceGetCount_v2", offsetof(struct gpu_state, count)},
+	    {"nvmlDeviceGetHandleByIndex_v2", offsetof(struct gpu_state, handle)},
+	    {"nvmlDeviceGetUtilizationRates", offsetof(struct gpu_state, util)},
+	    {"nvmlErrorString", offsetof(struct gpu_state, strerror)},
 	};
 	nvmlReturn_t rc;
 	size_t i;
@@ -111,13 +111,15 @@ static int gpu_start(struct gpu_state *st, struct idle_snapshot *snap)
 	return 1;
 }
 
-static void gpu_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
+static void gpu_sample(void *state, int64_t now_ms, const struct idle_shared *sh,
+		       struct idle_snapshot *snap)
 {
 	struct gpu_state *st = state;
 	unsigned int n = 0, i, max = 0, measured = 0;
 	nvmlReturn_t rc;
 	int r;
 
+	(void)sh;
 	(void)now_ms;
 	if (!st) {
 		idle_unknown(snap, IDLE_SRC_GPU, "gpu source not open");
@@ -166,8 +168,8 @@ static void gpu_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
 	snap->status[IDLE_SRC_GPU] = IDLE_ST_OK;
 }
 
-static int gpu_open(void **state, const struct idle_sources *conf, const char *root,
-		    int64_t now_ms, char *err, size_t errlen)
+static int gpu_open(void **state, const struct idle_sources *conf, const char *root, int64_t now_ms,
+		    char *err, size_t errlen)
 {
 	struct gpu_state *st = calloc(1, sizeof(*st));
 
@@ -194,8 +196,8 @@ static void gpu_close(void *state)
 }
 
 const struct idle_source_ops idle_src_gpu = {
-	.id = IDLE_SRC_GPU,
-	.open = gpu_open,
-	.sample = gpu_sample,
-	.close = gpu_close,
+    .id = IDLE_SRC_GPU,
+    .open = gpu_open,
+    .sample = gpu_sample,
+    .close = gpu_close,
 };

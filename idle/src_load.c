@@ -41,16 +41,15 @@
 #define LOAD_TAU_S 60.0
 
 struct load_state {
-	char *root;		/* the root prefix, NULL for the real system */
-	struct idle_procs prev; /* the process scan of the previous sample */
-	struct idle_procs cur;	/* the process scan of this sample (kept to reuse memory) */
-	bool have_prev;		/* prev, busy, total and prev_ms hold a sample */
-	uint64_t busy;		/* busy clock ticks of all CPUs at the previous sample */
-	uint64_t total;		/* busy + idle clock ticks at the previous sample */
-	int64_t prev_ms;	/* wall clock of the previous sample */
-	bool have_avg;		/* nonjob_avg and job_avg hold a value */
-	double nonjob_avg;	/* smoothed non-job load, CPUs */
-	double job_avg;		/* smoothed job load, CPUs */
+	struct idle_rooted base; /* the root prefix (the process table is the sampler's) */
+	struct idle_procs prev;	 /* a copy of the process table of the previous sample */
+	bool have_prev;		 /* prev, busy, total and prev_ms hold a sample */
+	uint64_t busy;		 /* busy clock ticks of all CPUs at the previous sample */
+	uint64_t total;		 /* busy + idle clock ticks at the previous sample */
+	int64_t prev_ms;	 /* wall clock of the previous sample */
+	bool have_avg;		 /* nonjob_avg and job_avg hold a value */
+	double nonjob_avg;	 /* smoothed non-job load, CPUs */
+	double job_avg;		 /* smoothed job load, CPUs */
 };
 
 /* The aggregate counters of /proc/stat, clock ticks summed over the CPUs. */
@@ -133,16 +132,8 @@ static uint64_t job_ticks_delta(const struct idle_procs *prev, const struct idle
 static int load_open(void **state, const struct idle_sources *conf, const char *root,
 		     int64_t now_ms, char *err, size_t errlen)
 {
-	struct load_state *st;
-	char *rc;
-
 	(void)conf, (void)now_ms;
-	st = idle_state_new(sizeof(*st), root, &rc, err, errlen);
-	if (!st)
-		return -1;
-	st->root = rc;
-	*state = st;
-	return 0;
+	return idle_rooted_open(state, sizeof(struct load_state), root, err, errlen);
 }
 
 /* The first sample: the kernel's load average stands in for the non-job load. */
@@ -151,7 +142,7 @@ static int first_average(struct load_state *st, char *err, size_t errlen)
 	char buf[128];
 	double la1;
 
-	if (idle_read_file(st->root, "/proc/loadavg", buf, sizeof(buf)) < 0) {
+	if (idle_read_file(st->base.root, "/proc/loadavg", buf, sizeof(buf)) < 0) {
 		idle_strlcpyf(err, errlen, "cannot read /proc/loadavg: %s", strerror(errno));
 		return -1;
 	}
@@ -165,11 +156,11 @@ static int first_average(struct load_state *st, char *err, size_t errlen)
 	return 0;
 }
 
-static void load_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
+static void load_sample(void *state, int64_t now_ms, const struct idle_shared *sh,
+			struct idle_snapshot *snap)
 {
 	struct load_state *st = state;
 	char err[IDLE_ERR_LEN];
-	struct idle_procs tmp;
 	struct cpu_times ct;
 	int rc = 0;
 
@@ -177,17 +168,21 @@ static void load_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
 		idle_unknown(snap, IDLE_SRC_LOAD, "load source not open");
 		return;
 	}
-	if (read_cpu_times(st->root, &ct, err, sizeof(err)) < 0 ||
-	    idle_procs_scan(&st->cur, st->root, err, sizeof(err)) < 0) {
+	if (read_cpu_times(st->base.root, &ct, err, sizeof(err)) < 0) {
 		idle_unknown(snap, IDLE_SRC_LOAD, "%s", err);
 		return;
 	}
+	if (!sh->procs) {
+		idle_unknown(snap, IDLE_SRC_LOAD, "%s", sh->procs_err);
+		return;
+	}
 	if (!st->have_prev) {
-		rc = first_average(st, err, sizeof(err));
+		if (!st->have_avg) /* (a sample whose table could not be kept keeps the average) */
+			rc = first_average(st, err, sizeof(err));
 	} else if (ct.total > st->total && ct.busy >= st->busy) {
 		double dtotal = (double)(ct.total - st->total);
 		uint64_t dbusy = ct.busy - st->busy;
-		uint64_t djob = job_ticks_delta(&st->prev, &st->cur);
+		uint64_t djob = job_ticks_delta(&st->prev, sh->procs);
 		double nonjob, job, dt_s, a;
 
 		if (djob > dbusy)
@@ -202,13 +197,11 @@ static void load_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
 	}
 	/* No CPU time passed (or the counters went back): keep the average as it is. */
 
-	tmp = st->prev;
-	st->prev = st->cur;
-	st->cur = tmp;
+	/* out of memory for the copy: the next sample starts afresh, as the first one */
+	st->have_prev = idle_procs_copy(&st->prev, sh->procs) == 0;
 	st->busy = ct.busy;
 	st->total = ct.total;
 	st->prev_ms = now_ms;
-	st->have_prev = true;
 
 	if (rc < 0 || !st->have_avg) {
 		idle_unknown(snap, IDLE_SRC_LOAD, "%s", rc < 0 ? err : "no load measured yet");
@@ -227,14 +220,13 @@ static void load_close(void *state)
 	if (!st)
 		return;
 	idle_procs_free(&st->prev);
-	idle_procs_free(&st->cur);
-	free(st->root);
-	free(st);
+	idle_rooted_close(st);
 }
 
 const struct idle_source_ops idle_src_load = {
-	.id = IDLE_SRC_LOAD,
-	.open = load_open,
-	.sample = load_sample,
-	.close = load_close,
+    .id = IDLE_SRC_LOAD,
+    .uses_procs = true,
+    .open = load_open,
+    .sample = load_sample,
+    .close = load_close,
 };

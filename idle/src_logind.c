@@ -37,8 +37,12 @@ enum logind_result {
 static int logind_open(void **state, const struct idle_sources *conf, const char *root,
 		       int64_t now_ms, char *err, size_t errlen)
 {
-	struct logind_state *st = calloc(1, sizeof(*st));
+	struct logind_state *st;
 
+	/* libsystemd is loaded here, when a logind source is configured: unknown without it. */
+	if (idle_sd_load(err, errlen) < 0)
+		return -1;
+	st = calloc(1, sizeof(*st));
 	if (!st) {
 		idle_strlcpyf(err, errlen, "out of memory");
 		return -1;
@@ -99,25 +103,32 @@ struct logind_listed {
 	const char *path; /* its object path */
 };
 
+/* What logind_read() gathers over the sessions. */
+struct logind_tally {
+	int64_t local_ms;  /* the latest activity of a local session, ms; 0 if none */
+	int64_t remote_ms; /* the latest activity of a remote session, ms; 0 if none */
+	int nlocal;	   /* local sessions (on a seat) of user class */
+	int ngraphical;	   /* of them, graphical ones */
+	int nlocked;	   /* of those, locked ones */
+};
+
 /*
- * Reads ListSessions and every session's properties into [snap]. On LOGIND_FAILED the
- * snapshot's error is set; on LOGIND_LOST [lost] says which call broke and how.
+ * Reads ListSessions into [listed] (at most LOGIND_MAX_SESSIONS, pointing into [*list],
+ * which the caller unrefs) and their count into [*nlisted]. Returns LOGIND_OK, or what
+ * logind_read() returns when it fails.
  */
-static enum logind_result logind_read(struct logind_state *st, int64_t now_ms,
-				      struct idle_snapshot *snap, char *lost, size_t lostlen)
+static enum logind_result list_sessions(struct logind_state *st, struct idle_snapshot *snap,
+					char *lost, size_t lostlen, sd_bus_message **list,
+					struct logind_listed *listed, int *nlisted)
 {
-	struct logind_listed listed[LOGIND_MAX_SESSIONS];
 	sd_bus_error error = SD_BUS_ERROR_NULL;
-	sd_bus_message *list = NULL, *props = NULL;
 	enum logind_result res = LOGIND_FAILED;
-	int64_t local_ms = 0, remote_ms = 0;
-	int nlisted = 0, nlocal = 0, ngraphical = 0, nlocked = 0;
 	const char *id, *seat, *user, *path;
 	uint32_t uid;
-	int i, r;
+	int r;
 
 	r = idle_logind_call(st->bus, IDLE_LOGIND_PATH, IDLE_LOGIND_MANAGER, "ListSessions", NULL,
-			     &error, &list);
+			     &error, list);
 	if (r < 0) {
 		if (idle_logind_absent(&error)) {
 			res = LOGIND_ABSENT;
@@ -131,90 +142,137 @@ static enum logind_result logind_read(struct logind_state *st, int64_t now_ms,
 		}
 		goto out;
 	}
-	r = sd_bus_message_enter_container(list, 'a', "(susso)");
-	while (r >= 0 &&
-	       (r = sd_bus_message_read(list, "(susso)", &id, &uid, &user, &seat, &path)) > 0) {
-		if (nlisted == LOGIND_MAX_SESSIONS) {
+	r = idle_sd.sd_bus_message_enter_container(*list, 'a', "(susso)");
+	while (r >= 0 && (r = idle_sd.sd_bus_message_read(*list, "(susso)", &id, &uid, &user, &seat,
+							  &path)) > 0) {
+		if (*nlisted == LOGIND_MAX_SESSIONS) {
 			idle_unknown(snap, IDLE_SRC_LOGIND, "ListSessions: more than %d sessions",
 				     LOGIND_MAX_SESSIONS);
 			goto out;
 		}
-		listed[nlisted].id = id;
-		listed[nlisted++].path = path;
+		listed[*nlisted].id = id;
+		listed[(*nlisted)++].path = path;
 	}
 	if (r < 0) {
 		idle_unknown(snap, IDLE_SRC_LOGIND, "ListSessions: malformed reply (%s)",
 			     strerror(-r));
 		goto out;
 	}
-
-	for (i = 0; i < nlisted; i++) {
-		struct idle_logind_session s;
-		const char *missing;
-		int64_t t;
-
-		sd_bus_error_free(&error);
-		props = sd_bus_message_unref(props);
-		r = idle_logind_call(st->bus, listed[i].path, "org.freedesktop.DBus.Properties",
-				     "GetAll", IDLE_LOGIND_SESSION, &error, &props);
-		/* A session that ended since ListSessions is not an error. */
-		if (r < 0 && idle_logind_gone(&error))
-			continue;
-		if (r < 0 && idle_logind_lost(r)) {
-			idle_strlcpyf(lost, lostlen, "session %s: %s", listed[i].id,
-				      idle_logind_error(&error, r));
-			res = LOGIND_LOST;
-			goto out;
-		}
-		if (r < 0) {
-			idle_unknown(snap, IDLE_SRC_LOGIND, "session %s: %s", listed[i].id,
-				     idle_logind_error(&error, r));
-			goto out;
-		}
-		r = idle_logind_parse_session(props, &s);
-		if (r < 0) {
-			idle_unknown(snap, IDLE_SRC_LOGIND, "session %s: malformed properties (%s)",
-				     listed[i].id, strerror(-r));
-			goto out;
-		}
-		missing = missing_property(s.seen);
-		if (missing) {
-			idle_unknown(snap, IDLE_SRC_LOGIND, "session %s: no %s property",
-				     listed[i].id, missing);
-			goto out;
-		}
-		if (!idle_logind_user_class(s.class))
-			continue;
-		t = session_last_ms(&s, st->open_ms, now_ms);
-		if (s.remote) {
-			if (t > remote_ms)
-				remote_ms = t;
-			continue;
-		}
-		/* Neither remote nor on a seat: cron, su, machinectl shell; nobody at the desk. */
-		if (!s.seat[0])
-			continue;
-		nlocal++;
-		if (t > local_ms)
-			local_ms = t;
-		if (is_graphical(s.type)) {
-			ngraphical++;
-			nlocked += s.locked != 0;
-		}
-	}
-
-	if (nlocal)
-		st->last_local_ms = local_ms;
-	snap->status[IDLE_SRC_LOGIND] = IDLE_ST_OK;
-	snap->logind_last_ms = st->last_local_ms ? st->last_local_ms : st->open_ms;
-	snap->logind_remote_last_ms = remote_ms;
-	snap->logind_sessions = nlocal;
-	snap->logind_locked = ngraphical == 0 ? -1 : nlocked == ngraphical ? 1 : 0;
 	res = LOGIND_OK;
 out:
-	sd_bus_error_free(&error);
-	sd_bus_message_unref(props);
-	sd_bus_message_unref(list);
+	idle_sd.sd_bus_error_free(&error);
+	return res;
+}
+
+/*
+ * Reads the properties of the listed session [ls] into [s]. Returns LOGIND_OK, LOGIND_ABSENT
+ * if the session ended since ListSessions (not an error: it is left out), or what
+ * logind_read() returns when it fails.
+ */
+static enum logind_result read_session(struct logind_state *st, const struct logind_listed *ls,
+				       struct idle_logind_session *s, struct idle_snapshot *snap,
+				       char *lost, size_t lostlen)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *props = NULL;
+	enum logind_result res = LOGIND_FAILED;
+	const char *missing;
+	int r;
+
+	r = idle_logind_call(st->bus, ls->path, "org.freedesktop.DBus.Properties", "GetAll",
+			     IDLE_LOGIND_SESSION, &error, &props);
+	if (r < 0 && idle_logind_gone(&error)) {
+		res = LOGIND_ABSENT;
+		goto out;
+	}
+	if (r < 0 && idle_logind_lost(r)) {
+		idle_strlcpyf(lost, lostlen, "session %s: %s", ls->id,
+			      idle_logind_error(&error, r));
+		res = LOGIND_LOST;
+		goto out;
+	}
+	if (r < 0) {
+		idle_unknown(snap, IDLE_SRC_LOGIND, "session %s: %s", ls->id,
+			     idle_logind_error(&error, r));
+		goto out;
+	}
+	r = idle_logind_parse_session(props, s);
+	if (r < 0) {
+		idle_unknown(snap, IDLE_SRC_LOGIND, "session %s: malformed properties (%s)", ls->id,
+			     strerror(-r));
+		goto out;
+	}
+	missing = missing_property(s->seen);
+	if (missing) {
+		idle_unknown(snap, IDLE_SRC_LOGIND, "session %s: no %s property", ls->id, missing);
+		goto out;
+	}
+	res = LOGIND_OK;
+out:
+	idle_sd.sd_bus_error_free(&error);
+	idle_sd.sd_bus_message_unref(props);
+	return res;
+}
+
+/* Counts the session [s] into [t]: the user's sessions, remote or at a seat. */
+static void tally_session(struct logind_tally *t, const struct idle_logind_session *s,
+			  const struct logind_state *st, int64_t now_ms)
+{
+	int64_t last;
+
+	if (!idle_logind_user_class(s->class))
+		return;
+	last = session_last_ms(s, st->open_ms, now_ms);
+	if (s->remote) {
+		if (last > t->remote_ms)
+			t->remote_ms = last;
+		return;
+	}
+	/* Neither remote nor on a seat: cron, su, machinectl shell; nobody at the desk. */
+	if (!s->seat[0])
+		return;
+	t->nlocal++;
+	if (last > t->local_ms)
+		t->local_ms = last;
+	if (is_graphical(s->type)) {
+		t->ngraphical++;
+		t->nlocked += s->locked != 0;
+	}
+}
+
+/*
+ * Reads ListSessions and every session's properties into [snap]. On LOGIND_FAILED the
+ * snapshot's error is set; on LOGIND_LOST [lost] says which call broke and how.
+ */
+static enum logind_result logind_read(struct logind_state *st, int64_t now_ms,
+				      struct idle_snapshot *snap, char *lost, size_t lostlen)
+{
+	struct logind_listed listed[LOGIND_MAX_SESSIONS];
+	struct logind_tally t = {0};
+	sd_bus_message *list = NULL;
+	enum logind_result res;
+	int nlisted = 0, i;
+
+	res = list_sessions(st, snap, lost, lostlen, &list, listed, &nlisted);
+	for (i = 0; res == LOGIND_OK && i < nlisted; i++) {
+		struct idle_logind_session s;
+
+		res = read_session(st, &listed[i], &s, snap, lost, lostlen);
+		if (res == LOGIND_OK)
+			tally_session(&t, &s, st, now_ms);
+		else if (res == LOGIND_ABSENT) /* ended since ListSessions */
+			res = LOGIND_OK;
+	}
+	if (res == LOGIND_OK) {
+		if (t.nlocal)
+			st->last_local_ms = t.local_ms;
+		snap->status[IDLE_SRC_LOGIND] = IDLE_ST_OK;
+		snap->logind_last_ms = st->last_local_ms ? st->last_local_ms : st->open_ms;
+		snap->logind_remote_last_ms = t.remote_ms;
+		snap->logind_sessions = t.nlocal;
+		snap->logind_locked = t.ngraphical == 0 ? -1 : t.nlocked == t.ngraphical ? 1 : 0;
+	}
+	idle_sd.sd_bus_message_unref(list);
 	return res;
 }
 
@@ -223,7 +281,8 @@ out:
  * afresh (logind or the bus may have restarted, and a late reply must not linger). A kept
  * connection found broken is replaced at once, within the same sample.
  */
-static void logind_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
+static void logind_sample(void *state, int64_t now_ms, const struct idle_shared *sh,
+			  struct idle_snapshot *snap)
 {
 	struct logind_state *st = state;
 	char lost[IDLE_ERR_LEN] = "";
@@ -231,6 +290,7 @@ static void logind_sample(void *state, int64_t now_ms, struct idle_snapshot *sna
 	bool fresh;
 	int r;
 
+	(void)sh;
 	if (!st) {
 		idle_unknown(snap, IDLE_SRC_LOGIND, "logind source not opened");
 		return;

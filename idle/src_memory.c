@@ -19,9 +19,9 @@
 /* /proc/meminfo is about 1.5 KiB; the fields we read are in its first lines. */
 #define MEMINFO_LEN 8192
 
+/* The memory source's state: only where to read from (the process table is the sampler's). */
 struct memory_state {
-	char *root;		 /* the root prefix, NULL for the real system */
-	struct idle_procs procs; /* the process scan, kept to reuse its memory */
+	struct idle_rooted base; /* the root prefix */
 };
 
 /* The value in kB of the meminfo line "[key]:  N kB", or -1 if there is none. */
@@ -47,23 +47,16 @@ static long long meminfo_kb(const char *buf, const char *key)
 static int memory_open(void **state, const struct idle_sources *conf, const char *root,
 		       int64_t now_ms, char *err, size_t errlen)
 {
-	struct memory_state *st;
-	char *rc;
-
 	(void)conf, (void)now_ms;
-	st = idle_state_new(sizeof(*st), root, &rc, err, errlen);
-	if (!st)
-		return -1;
-	st->root = rc;
-	*state = st;
-	return 0;
+	return idle_rooted_open(state, sizeof(struct memory_state), root, err, errlen);
 }
 
-static void memory_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
+static void memory_sample(void *state, int64_t now_ms, const struct idle_shared *sh,
+			  struct idle_snapshot *snap)
 {
 	struct memory_state *st = state;
 	long long total, avail, nonjob;
-	char buf[MEMINFO_LEN], err[IDLE_ERR_LEN];
+	char buf[MEMINFO_LEN];
 	uint64_t job = 0;
 	size_t i;
 
@@ -72,7 +65,7 @@ static void memory_sample(void *state, int64_t now_ms, struct idle_snapshot *sna
 		idle_unknown(snap, IDLE_SRC_MEMORY, "memory source not open");
 		return;
 	}
-	if (idle_read_file(st->root, "/proc/meminfo", buf, sizeof(buf)) < 0) {
+	if (idle_read_file(st->base.root, "/proc/meminfo", buf, sizeof(buf)) < 0) {
 		idle_unknown(snap, IDLE_SRC_MEMORY, "cannot read /proc/meminfo: %s",
 			     strerror(errno));
 		return;
@@ -91,13 +84,13 @@ static void memory_sample(void *state, int64_t now_ms, struct idle_snapshot *sna
 		idle_unknown(snap, IDLE_SRC_MEMORY, "no MemTotal or MemAvailable in /proc/meminfo");
 		return;
 	}
-	if (idle_procs_scan(&st->procs, st->root, err, sizeof(err)) < 0) {
-		idle_unknown(snap, IDLE_SRC_MEMORY, "%s", err);
+	if (!sh->procs) {
+		idle_unknown(snap, IDLE_SRC_MEMORY, "%s", sh->procs_err);
 		return;
 	}
-	for (i = 0; i < st->procs.n; i++)
-		if (st->procs.v[i].job)
-			job += st->procs.v[i].rss_kb;
+	for (i = 0; i < sh->procs->n; i++)
+		if (sh->procs->v[i].job)
+			job += sh->procs->v[i].rss_kb;
 	nonjob = total - (avail < total ? avail : total);
 	nonjob = (uint64_t)nonjob > job ? nonjob - (long long)job : 0;
 	snap->status[IDLE_SRC_MEMORY] = IDLE_ST_OK;
@@ -106,20 +99,10 @@ static void memory_sample(void *state, int64_t now_ms, struct idle_snapshot *sna
 	snap->mem_job_kb = job;
 }
 
-static void memory_close(void *state)
-{
-	struct memory_state *st = state;
-
-	if (!st)
-		return;
-	idle_procs_free(&st->procs);
-	free(st->root);
-	free(st);
-}
-
 const struct idle_source_ops idle_src_memory = {
-	.id = IDLE_SRC_MEMORY,
-	.open = memory_open,
-	.sample = memory_sample,
-	.close = memory_close,
+    .id = IDLE_SRC_MEMORY,
+    .uses_procs = true,
+    .open = memory_open,
+    .sample = memory_sample,
+    .close = idle_rooted_close,
 };

@@ -23,8 +23,9 @@
 
 #define PS_DIR "/sys/class/power_supply"
 
+/* The power source's state: only where to read from. */
 struct power_state {
-	char *root; /* the root prefix, NULL for the real system */
+	struct idle_rooted base; /* the root prefix */
 };
 
 /*
@@ -48,19 +49,12 @@ static int read_attr(const char *root, const char *name, const char *attr, char 
 static int power_open(void **state, const struct idle_sources *conf, const char *root,
 		      int64_t now_ms, char *err, size_t errlen)
 {
-	struct power_state *st;
-	char *rc;
-
 	(void)conf, (void)now_ms;
-	st = idle_state_new(sizeof(*st), root, &rc, err, errlen);
-	if (!st)
-		return -1;
-	st->root = rc;
-	*state = st;
-	return 0;
+	return idle_rooted_open(state, sizeof(struct power_state), root, err, errlen);
 }
 
-static void power_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
+static void power_sample(void *state, int64_t now_ms, const struct idle_shared *sh,
+			 struct idle_snapshot *snap)
 {
 	struct power_state *st = state;
 	int mains = 0, mains_online = 0, batteries = 0, discharging = 0, ncap = 0, capsum = 0;
@@ -68,14 +62,14 @@ static void power_sample(void *state, int64_t now_ms, struct idle_snapshot *snap
 	struct dirent *de;
 	DIR *d;
 
-	(void)now_ms;
+	(void)now_ms, (void)sh;
 	snap->on_ac = true;
 	snap->battery_pct = -1;
 	if (!st) {
 		idle_unknown(snap, IDLE_SRC_POWER, "power source not open");
 		return;
 	}
-	if (!idle_path(path, sizeof(path), st->root, PS_DIR)) {
+	if (!idle_path(path, sizeof(path), st->base.root, PS_DIR)) {
 		idle_unknown(snap, IDLE_SRC_POWER, "cannot open " PS_DIR ": path too long");
 		return;
 	}
@@ -95,15 +89,16 @@ static void power_sample(void *state, int64_t now_ms, struct idle_snapshot *snap
 		if (n[0] == '.')
 			continue;
 		/* An entry without a readable type is gone or not a supply. */
-		if (read_attr(st->root, n, "type", val, sizeof(val)) < 0)
+		if (read_attr(st->base.root, n, "type", val, sizeof(val)) < 0)
 			continue;
 		battery = !strcmp(val, "Battery");
 		if (!battery && strcmp(val, "Mains") != 0)
 			continue;
-		if (read_attr(st->root, n, "scope", val, sizeof(val)) == 0 &&
+		if (read_attr(st->base.root, n, "scope", val, sizeof(val)) == 0 &&
 		    !strcmp(val, "Device"))
 			continue;
-		if (read_attr(st->root, n, battery ? "status" : "online", val, sizeof(val)) < 0) {
+		if (read_attr(st->base.root, n, battery ? "status" : "online", val, sizeof(val)) <
+		    0) {
 			idle_unknown(snap, IDLE_SRC_POWER, "cannot read " PS_DIR "/%s/%s: %s", n,
 				     battery ? "status" : "online", strerror(errno));
 			closedir(d);
@@ -117,7 +112,7 @@ static void power_sample(void *state, int64_t now_ms, struct idle_snapshot *snap
 		batteries++;
 		discharging += !strcmp(val, "Discharging");
 		/* A battery without a charge reading still tells whether it discharges. */
-		if (read_attr(st->root, n, "capacity", val, sizeof(val)) == 0) {
+		if (read_attr(st->base.root, n, "capacity", val, sizeof(val)) == 0) {
 			char *end;
 			long c = strtol(val, &end, 10);
 
@@ -137,19 +132,9 @@ static void power_sample(void *state, int64_t now_ms, struct idle_snapshot *snap
 	snap->battery_pct = ncap ? (capsum + ncap / 2) / ncap : -1;
 }
 
-static void power_close(void *state)
-{
-	struct power_state *st = state;
-
-	if (!st)
-		return;
-	free(st->root);
-	free(st);
-}
-
 const struct idle_source_ops idle_src_power = {
-	.id = IDLE_SRC_POWER,
-	.open = power_open,
-	.sample = power_sample,
-	.close = power_close,
+    .id = IDLE_SRC_POWER,
+    .open = power_open,
+    .sample = power_sample,
+    .close = idle_rooted_close,
 };

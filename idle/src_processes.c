@@ -18,10 +18,9 @@
 #define COMM_MAX 15
 
 struct processes_state {
-	char *root;			 /* the root prefix, NULL for the real system */
+	struct idle_rooted base;	 /* the root prefix (the process table is the sampler's) */
 	int nprograms;			 /* busy programs configured */
 	char (*programs)[IDLE_NAME_LEN]; /* their names */
-	struct idle_procs procs;	 /* the process scan, kept to reuse its memory */
 };
 
 static int processes_open(void **state, const struct idle_sources *conf, const char *root,
@@ -29,37 +28,33 @@ static int processes_open(void **state, const struct idle_sources *conf, const c
 {
 	struct processes_state *st;
 	int n = conf->nprograms;
-	char *rc;
 
 	(void)now_ms;
 	if (n < 0)
 		n = 0;
 	if (n > IDLE_MAX_PROGRAMS)
 		n = IDLE_MAX_PROGRAMS;
-	st = idle_state_new(sizeof(*st), root, &rc, err, errlen);
-	if (!st)
+	if (idle_rooted_open(state, sizeof(*st), root, err, errlen) < 0)
 		return -1;
-	st->root = rc;
+	st = *state;
 	if (n) {
 		st->programs = calloc((size_t)n, sizeof(st->programs[0]));
-		if (!st->programs)
-			goto oom;
+		if (!st->programs) {
+			idle_rooted_close(st);
+			*state = NULL;
+			idle_strlcpyf(err, errlen, "out of memory");
+			return -1;
+		}
 		memcpy(st->programs, conf->programs, (size_t)n * sizeof(st->programs[0]));
 	}
 	st->nprograms = n;
-	*state = st;
 	return 0;
-oom:
-	free(st->root);
-	free(st);
-	idle_strlcpyf(err, errlen, "out of memory");
-	return -1;
 }
 
-static void processes_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
+static void processes_sample(void *state, int64_t now_ms, const struct idle_shared *sh,
+			     struct idle_snapshot *snap)
 {
 	struct processes_state *st = state;
-	char err[IDLE_ERR_LEN];
 	size_t i;
 	int k;
 
@@ -72,16 +67,16 @@ static void processes_sample(void *state, int64_t now_ms, struct idle_snapshot *
 		snap->status[IDLE_SRC_PROCESSES] = IDLE_ST_NONE;
 		return;
 	}
-	if (idle_procs_scan(&st->procs, st->root, err, sizeof(err)) < 0) {
-		idle_unknown(snap, IDLE_SRC_PROCESSES, "%s", err);
+	if (!sh->procs) {
+		idle_unknown(snap, IDLE_SRC_PROCESSES, "%s", sh->procs_err);
 		return;
 	}
 	snap->status[IDLE_SRC_PROCESSES] = IDLE_ST_OK;
 	snap->busy_program[0] = '\0';
 	snap->busy_pid = 0;
 	/* The scan is sorted by pid: the first match is the lowest pid. */
-	for (i = 0; i < st->procs.n; i++) {
-		const struct idle_proc *p = &st->procs.v[i];
+	for (i = 0; i < sh->procs->n; i++) {
+		const struct idle_proc *p = &sh->procs->v[i];
 
 		if (p->job)
 			continue;
@@ -102,15 +97,14 @@ static void processes_close(void *state)
 
 	if (!st)
 		return;
-	idle_procs_free(&st->procs);
 	free(st->programs);
-	free(st->root);
-	free(st);
+	idle_rooted_close(st);
 }
 
 const struct idle_source_ops idle_src_processes = {
-	.id = IDLE_SRC_PROCESSES,
-	.open = processes_open,
-	.sample = processes_sample,
-	.close = processes_close,
+    .id = IDLE_SRC_PROCESSES,
+    .uses_procs = true,
+    .open = processes_open,
+    .sample = processes_sample,
+    .close = processes_close,
 };

@@ -33,12 +33,12 @@
  */
 
 struct tty_state {
-	char *root;                    /* the root prefix, "" for the real system */
-	int ndirs;                     /* used entries of dirs */
+	char *root;				 /* the root prefix, "" for the real system */
+	int ndirs;				 /* used entries of dirs */
 	char dirs[IDLE_MAX_DIRS][IDLE_PATH_LEN]; /* directories of ttys, without the root */
-	char utmp[IDLE_PATH_LEN];      /* the utmp file, without the root */
-	int64_t open_ms;               /* when the source was opened: the floor of every time */
-	int ifd;                       /* inotify on the tty directories, -1 if unavailable */
+	char utmp[IDLE_PATH_LEN];		 /* the utmp file, without the root */
+	int64_t open_ms; /* when the source was opened: the floor of every time */
+	int ifd;	 /* inotify on the tty directories, -1 if unavailable */
 };
 
 /* "/dev/pts/1" and "pts/1" name the same terminal. */
@@ -124,8 +124,8 @@ static int tty_scan_dir(const struct tty_state *s, const char *dir, const struct
 	return 1;
 }
 
-static int tty_open(void **state, const struct idle_sources *conf, const char *root,
-		    int64_t now_ms, char *err, size_t errlen)
+static int tty_open(void **state, const struct idle_sources *conf, const char *root, int64_t now_ms,
+		    char *err, size_t errlen)
 {
 	struct tty_state *s = calloc(1, sizeof(*s));
 	int i;
@@ -197,7 +197,8 @@ static int64_t tty_clamp(const struct tty_state *s, int64_t t, int64_t now_ms)
 	return t < now_ms ? t : now_ms;
 }
 
-static void tty_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
+static void tty_sample(void *state, int64_t now_ms, const struct idle_shared *sh,
+		       struct idle_snapshot *snap)
 {
 	struct tty_state *s = state;
 	struct idle_utmp ss = {0};
@@ -206,6 +207,7 @@ static void tty_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
 	int i, found = 0;
 	size_t j;
 
+	(void)sh;
 	if (!s) {
 		idle_unknown(snap, IDLE_SRC_TTY, "out of memory");
 		return;
@@ -250,10 +252,10 @@ static void tty_close(void *state)
 }
 
 const struct idle_source_ops idle_src_tty = {
-	.id = IDLE_SRC_TTY,
-	.open = tty_open,
-	.sample = tty_sample,
-	.fds = tty_fds,
-	.input = tty_input,
-	.close = tty_close,
+    .id = IDLE_SRC_TTY,
+    .open = tty_open,
+    .sample = tty_sample,
+    .fds = tty_fds,
+    .input = tty_input,
+    .close = tty_close,
 };

@@ -16,12 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <X11/Xlib.h>
-#include <X11/extensions/scrnsaver.h>
-#include <X11/extensions/sync.h>
-
-#include "idle_int.h"
 #include "defaults.h"
+#include "dl_x11.h"
+#include "idle_int.h"
 
 /*
  * Two ways to read the server's idle time (milliseconds since the last input of any device,
@@ -55,6 +52,11 @@
  * Before opening, the source asks whether an X server listens on the display at all: a machine
  * without one (headless, or at the display manager's restart) has nothing to watch and reports
  * NONE; a server that listens but refuses us is UNKNOWN, since the owner may be at it.
+ *
+ * libX11, libXext and libXss are loaded when the source opens (dl_x11.h), not linked: a
+ * desktop that configures no x11 source does not carry them. Without them the source does not
+ * open, and the sampler reports it UNKNOWN ("cannot load libXss.so.1: ...") at every sample:
+ * the owner may be at an X server we cannot read.
  *
  * Xlib is hostile to a library that must never exit nor print: its default handlers print and
  * exit() on a lost connection or a protocol error, and a write to a dead server raises
@@ -250,11 +252,11 @@ static bool server_listens(const struct x11_state *st)
 static void x11_disconnect(struct x11_state *st)
 {
 	if (st->info) {
-		XFree(st->info);
+		idle_x11.XFree(st->info);
 		st->info = NULL;
 	}
 	if (st->dpy) {
-		XCloseDisplay(st->dpy);
+		idle_x11.XCloseDisplay(st->dpy);
 		st->dpy = NULL;
 	}
 	st->idletime = None;
@@ -282,7 +284,7 @@ static Display *open_quiet(const char *display)
 		if (null != STDERR_FILENO)
 			dup2(null, STDERR_FILENO);
 	}
-	dpy = XOpenDisplay(display);
+	dpy = idle_x11.XOpenDisplay(display);
 	if (quiet) {
 		fflush(stderr);
 		if (saved >= 0) {
@@ -332,14 +334,14 @@ static XSyncAlarm set_alarm(Display *dpy, XSyncCounter counter, XSyncTestType te
 	memset(&a, 0, sizeof(a));
 	a.trigger.counter = counter;
 	a.trigger.value_type = XSyncAbsolute;
-	XSyncIntToValue(&a.trigger.wait_value, value);
+	_XSyncIntToValue(&a.trigger.wait_value, value);
 	a.trigger.test_type = test;
-	XSyncIntToValue(&a.delta, 0);
+	_XSyncIntToValue(&a.delta, 0);
 	a.events = events;
-	return XSyncCreateAlarm(dpy,
-				XSyncCACounter | XSyncCAValueType | XSyncCAValue | XSyncCATestType |
-				    XSyncCADelta | XSyncCAEvents,
-				&a);
+	return idle_x11.XSyncCreateAlarm(dpy,
+					 XSyncCACounter | XSyncCAValueType | XSyncCAValue |
+					     XSyncCATestType | XSyncCADelta | XSyncCAEvents,
+					 &a);
 }
 
 /*
@@ -352,15 +354,15 @@ static bool sync_setup(struct x11_state *st)
 	XSyncCounter counter = None;
 	XSyncSystemCounter *list;
 
-	if (!XSyncQueryExtension(st->dpy, &ev_base, &err_base) || st->io_error ||
-	    !XSyncInitialize(st->dpy, &major, &minor) || st->io_error)
+	if (!idle_x11.XSyncQueryExtension(st->dpy, &ev_base, &err_base) || st->io_error ||
+	    !idle_x11.XSyncInitialize(st->dpy, &major, &minor) || st->io_error)
 		return false;
-	list = XSyncListSystemCounters(st->dpy, &n);
+	list = idle_x11.XSyncListSystemCounters(st->dpy, &n);
 	for (i = 0; list && i < n; i++)
 		if (list[i].name && !strcmp(list[i].name, "IDLETIME"))
 			counter = list[i].counter;
 	if (list)
-		XSyncFreeSystemCounterList(list);
+		idle_x11.XSyncFreeSystemCounterList(list);
 	if (counter == None || st->io_error)
 		return false;
 	st->idletime = counter;
@@ -388,10 +390,10 @@ static int x11_connect(struct x11_state *st, struct idle_snapshot *snap)
 			     st->display);
 		return -1;
 	}
-	XSetIOErrorExitHandler(st->dpy, on_io_exit, st);
+	idle_x11.XSetIOErrorExitHandler(st->dpy, on_io_exit, st);
 	if (!st->no_idletime && sync_setup(st))
 		return 1;
-	if (st->io_error || !XScreenSaverQueryExtension(st->dpy, &ev_base, &err_base) ||
+	if (st->io_error || !idle_x11.XScreenSaverQueryExtension(st->dpy, &ev_base, &err_base) ||
 	    st->io_error) {
 		idle_unknown(snap, IDLE_SRC_X11,
 			     "display %s has neither the SYNC IDLETIME counter nor the "
@@ -400,7 +402,7 @@ static int x11_connect(struct x11_state *st, struct idle_snapshot *snap)
 		x11_disconnect(st);
 		return -1;
 	}
-	st->info = XScreenSaverAllocInfo();
+	st->info = idle_x11.XScreenSaverAllocInfo();
 	if (!st->info) {
 		idle_unknown(snap, IDLE_SRC_X11, "out of memory");
 		x11_disconnect(st);
@@ -421,10 +423,10 @@ static int x11_drain(struct x11_state *st, unsigned long since)
 	int input = 0;
 	XEvent ev;
 
-	while (!st->io_error && XPending(st->dpy) > 0) {
+	while (!st->io_error && idle_x11.XPending(st->dpy) > 0) {
 		const XSyncAlarmNotifyEvent *an = (const XSyncAlarmNotifyEvent *)&ev;
 
-		XNextEvent(st->dpy, &ev);
+		idle_x11.XNextEvent(st->dpy, &ev);
 		if (st->io_error)
 			break;
 		if (!st->idletime || ev.type != st->alarm_event || an->alarm != st->back_alarm)
@@ -433,7 +435,7 @@ static int x11_drain(struct x11_state *st, unsigned long since)
 			input = 1;
 		/* Changing no attribute schedules the alarm again on servers that forget it. */
 		memset(&none, 0, sizeof(none));
-		XSyncChangeAlarm(st->dpy, st->back_alarm, 0, &none);
+		idle_x11.XSyncChangeAlarm(st->dpy, st->back_alarm, 0, &none);
 	}
 	if (st->io_error || st->x_error)
 		return -1;
@@ -455,11 +457,11 @@ static int x11_query(struct x11_state *st, int64_t *idle_ms, bool *after,
 
 	st->x_error = 0;
 	if (st->idletime) {
-		XSyncIntToValue(&v, 0);
-		ok = XSyncQueryCounter(st->dpy, st->idletime, &v);
-		*idle_ms = (int64_t)XSyncValueHigh32(v) * 4294967296LL + XSyncValueLow32(v);
+		_XSyncIntToValue(&v, 0);
+		ok = idle_x11.XSyncQueryCounter(st->dpy, st->idletime, &v);
+		*idle_ms = (int64_t)_XSyncValueHigh32(v) * 4294967296LL + _XSyncValueLow32(v);
 	} else {
-		ok = XScreenSaverQueryInfo(st->dpy, DefaultRootWindow(st->dpy), st->info);
+		ok = idle_x11.XScreenSaverQueryInfo(st->dpy, DefaultRootWindow(st->dpy), st->info);
 		*idle_ms = ok ? (int64_t)st->info->idle : 0;
 	}
 	r = st->io_error ? 0 : x11_drain(st, since);
@@ -478,7 +480,8 @@ static int x11_query(struct x11_state *st, int64_t *idle_ms, bool *after,
 	return 1;
 }
 
-static void x11_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
+static void x11_sample(void *state, int64_t now_ms, const struct idle_shared *sh,
+		       struct idle_snapshot *snap)
 {
 	struct x11_state *st = state;
 	struct pipe_guard guard;
@@ -486,6 +489,7 @@ static void x11_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
 	bool after = false;
 	int tries, r = 0;
 
+	(void)sh;
 	if (!st) {
 		idle_unknown(snap, IDLE_SRC_X11, "x11 source not open");
 		return;
@@ -537,9 +541,13 @@ static void x11_sample(void *state, int64_t now_ms, struct idle_snapshot *snap)
 static int x11_open(void **state, const struct idle_sources *conf, const char *root, int64_t now_ms,
 		    char *err, size_t errlen)
 {
-	struct x11_state *st = calloc(1, sizeof(*st));
+	struct x11_state *st;
 	int n;
 
+	/* The X libraries are loaded here, when an x11 source is configured: unknown without. */
+	if (idle_x11_load(err, errlen) < 0)
+		return -1;
+	st = calloc(1, sizeof(*st));
 	if (!st) {
 		idle_strlcpyf(err, errlen, "out of memory");
 		return -1;
@@ -558,8 +566,8 @@ static int x11_open(void **state, const struct idle_sources *conf, const char *r
 			st->bad_name = true;
 	}
 	if (!handlers_installed) {
-		prev_io_handler = XSetIOErrorHandler(on_io_error);
-		prev_error_handler = XSetErrorHandler(on_error);
+		prev_io_handler = idle_x11.XSetIOErrorHandler(on_io_error);
+		prev_error_handler = idle_x11.XSetErrorHandler(on_error);
 		handlers_installed = true;
 	}
 	st->next = x11_states;

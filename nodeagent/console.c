@@ -90,6 +90,9 @@ static enum console_answer ask_logind(const struct idle_sources *src, const char
 	if (idle_logind_no_system_bus(src->logind_bus, root))
 		return CONSOLE_ABSENT;
 	idle_logind_address(address, sizeof(address), src->logind_bus, root);
+	/* No bus, or no libsystemd (then no systemd-logind either, which needs it): ask utmp. */
+	if (idle_logind_bus_missing(address) || idle_sd_load(why, len) < 0)
+		return CONSOLE_ABSENT;
 	r = idle_logind_connect(address, &bus);
 	if (r == -ENOENT || r == -ECONNREFUSED)
 		return CONSOLE_ABSENT; /* no bus at all */
@@ -118,7 +121,7 @@ static enum console_answer ask_logind(const struct idle_sources *src, const char
 		snprintf(why, len, "logind: no session is active on seat0");
 		goto out;
 	}
-	reply = sd_bus_message_unref(reply);
+	reply = idle_sd.sd_bus_message_unref(reply);
 	r = idle_logind_call(bus, path, "org.freedesktop.DBus.Properties", "GetAll",
 			     IDLE_LOGIND_SESSION, &error, &reply);
 	if (r < 0) {
@@ -134,8 +137,8 @@ static enum console_answer ask_logind(const struct idle_sources *src, const char
 	}
 	res = judge(id, &s, uid, why, len);
 out:
-	sd_bus_error_free(&error);
-	sd_bus_message_unref(reply);
+	idle_sd.sd_bus_error_free(&error);
+	idle_sd.sd_bus_message_unref(reply);
 	idle_logind_disconnect(&bus);
 	return res;
 }

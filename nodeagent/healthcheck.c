@@ -24,6 +24,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "confsrc.h"
 #include "ctl.h"
 #include "plan.h"
 #include "slurm.h"
@@ -53,22 +54,18 @@ static void say(int prio, const char *msg)
 /* Fills [sock] with RUN_DIR/NODE.sock from the configuration. Returns 0, or -1 after saying why. */
 static int find_socket(const char *conf, const char *node, char *sock, size_t len)
 {
-	char def[PATH_MAX], err[4096];
+	static struct agent_conf_found f; /* large: off the stack */
+	char err[4096];
 	struct idle_config *c;
 
-	if (!conf) {
-		idle_config_default_path(def, sizeof(def));
-		conf = def;
-		if (access(def, F_OK) < 0 && errno == ENOENT)
-			conf = NULL; /* built-in defaults, as idleaccd uses them */
-	}
-	c = idle_config_load(conf, err, sizeof(err));
+	/* Where idleaccd looks (confsrc.c): beside SLURM_CONF, which slurmd sets for us. */
+	c = agent_conf_load(conf, &f, err, sizeof(err));
 	if (!c) {
 		err[strcspn(err, "\n")] = '\0';
 		say(LOG_ERR, err);
 		return -1;
 	}
-	if (ctl_socket_path(idle_config_agent(c)->run_dir, node, sock, len) < 0) {
+	if (ctl_socket_path(agent_conf(c)->run_dir, node, sock, len) < 0) {
 		say(LOG_ERR, "the control socket's path is too long");
 		idle_config_free(c);
 		return -1;
@@ -142,6 +139,8 @@ int main(int argc, char **argv)
 	const char *conf = NULL, *node = getenv("SLURMD_NODENAME"), *sock_arg = NULL;
 	char sock[PATH_MAX], reason[AGENT_REASON_LEN];
 	int c, rc;
+
+	agent_slurm_conf_take(); /* before libslurm may change it */
 
 	while ((c = getopt_long(argc, argv, "c:N:s:", longopts, NULL)) != -1) {
 		switch (c) {

@@ -2,8 +2,8 @@
 /*
  * idleaccd.c - the agent's main program: options, start-up, signals and the main loop that
  * samples libidle, decides (plan.c), hands Slurm calls to the worker thread (worker.c) and
- * serves the control socket (control.c), where the SPANK plugin asks before each job starts
- * and says when jobs start and end (plugreq.c).
+ * serves the control socket (control.c, its requests answered by dispatch.c), where the
+ * SPANK plugin asks before each job starts and says when jobs start and end.
  *
  * One thread watches input and time; it never waits on Slurm. Every event (owner input, a
  * sample tick, a worker result, a deadline, a request) runs the same cycle: decide, issue
@@ -29,17 +29,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agentconf.h"
 #include "clock.h"
+#include "confsrc.h"
 #include "console.h"
 #include "control.h"
 #include "ctl.h"
 #include "cycle.h"
+#include "dispatch.h"
+#include "emergency.h"
 #include "localstop.h"
 #include "escape.h"
 #include "log.h"
+#include "metrics.h"
 #include "plan.h"
-#include "plugreq.h"
+#include "predict_run.h"
+#include "privdrop.h"
 #include "report.h"
+#include "sdnotify.h"
 #include "shutdown.h"
 #include "slurm.h"
 #include "state.h"
@@ -52,22 +59,24 @@
 #define STOP_WAIT_MS 3000 /* at exit, how long a Slurm call in progress may delay us */
 
 struct daemon {
-	bool foreground;	   /* -D */
-	int verbose;		   /* -v count */
-	char conf_path[PATH_MAX];  /* -c, else the default path */
-	bool conf_given;	   /* -c was given: a missing file is an error */
-	char node[AGENT_NODE_LEN]; /* -N, else found from the host name */
-	char sock_path[PATH_MAX];  /* -s, else RUN_DIR/NODE.sock */
-	char pid_path[PATH_MAX];   /* RUN_DIR/NODE.pid */
-	char state_path[PATH_MAX]; /* STATE_DIR/NODE.state */
+	bool foreground;	  /* -D */
+	int verbose;		  /* -v count */
+	char conf_path[PATH_MAX]; /* -c FILE (absolute), if given */
+	bool conf_given;	  /* -c was given: that file alone, a missing file is an error */
+	struct agent_conf_found found; /* where the configuration in force came from */
+	struct agent_confwatch cw;     /* the notice that it changed (confsrc.c) */
+	char node[AGENT_NODE_LEN];     /* -N, else found from the host name */
+	char sock_path[PATH_MAX];      /* -s, else RUN_DIR/NODE.sock */
+	char pid_path[PATH_MAX];       /* RUN_DIR/NODE.pid */
+	char state_path[PATH_MAX];     /* STATE_DIR/NODE.state */
 
-	struct idle_config *cfg;      /* the configuration in force */
-	struct idle_agent_conf aconf; /* its agent: section */
-	struct agent_params params;   /* the node's policy and the reconcile period */
-	struct idle_ctx *ctx;	      /* the sampler */
-	struct idle_memo memo;	      /* the decision's memory between samples */
-	unsigned clock_steps;	      /* st.clock_steps when the memo last heard of them */
-	struct idle_snapshot snap;    /* the last sample */
+	struct idle_config *cfg;    /* the configuration in force */
+	struct agent_conf aconf;    /* its agent: section */
+	struct agent_params params; /* the node's policy and the reconcile period */
+	struct idle_ctx *ctx;	    /* the sampler */
+	struct idle_memo memo;	    /* the decision's memory between samples */
+	unsigned clock_steps;	    /* st.clock_steps when the memo last heard of them */
+	struct idle_snapshot snap;  /* the last sample */
 	bool have_snap;
 	int64_t next_sample_ms; /* when the next sample is due (monotonic) */
 
@@ -97,20 +106,40 @@ struct daemon {
 		bool busy;		 /* a reload is being parsed */
 		bool again;		 /* another SIGHUP came meanwhile: reload once more */
 		struct idle_config *cfg; /* its result, or NULL (then [err] says why) */
-		bool defaults;		 /* no file: the built-in defaults */
-		char err[4096];		 /* every error of the file, one per line */
+		struct agent_conf_found found; /* where it looked and what it read */
+		bool fresh;	/* started by config_fresh(): reconcile once it is done */
+		char err[4096]; /* every error of the file, one per line */
 	} rl;
+	struct agent_sd sdn; /* systemd's READY/STATUS/WATCHDOG (sdnotify.c) */
+	/* Emergency mode (emergency.h): read from slurmctld at each reconcile. */
+	bool emergency;	      /* the emergency policy is in force */
+	int cap_want;	      /* the jobs' CPU cap due now, percent of the CPUs; 0: none */
+	struct agent_cap cap; /* the cap in force */
+	bool reconcile_soon;  /* reconcile_now() was called: reconcile once the one in flight
+			       * (which may have read the switch too early) is done */
+	unsigned win_refused; /* peers the windows source refused, as far as logged */
+	unsigned win_holds;   /* hold requests from Windows, as far as applied */
+
+	/* Prometheus metrics (metrics.c), written for node_exporter's textfile collector. */
+	struct agent_metrics m;
+	char metrics_path[PATH_MAX]; /* METRICS_DIR/idleaccd-NODE.prom; "" if metrics are off */
+	int64_t metrics_ms;	     /* when the file was last written (monotonic); 0 never */
+	bool metrics_failed;	     /* the last write failed (logged once per outage) */
+
+	struct agent_pred_run pred; /* predicted idle windows (predict_run.h) */
 };
 
 static void usage(FILE *f)
 {
 	char def[PATH_MAX];
 
-	idle_config_default_path(def, sizeof(def));
+	agent_conf_path(def, sizeof(def));
 	fprintf(f,
 		"usage: idleaccd [-D] [-n] [-v...] [-c FILE] [-N NODE] [-s SOCKET]\n"
 		"       idleaccd --help | --version\n"
-		"  -c FILE    configuration (default %s)\n"
+		"  -c FILE    configuration: idleacc.yaml, or a plugstack.conf with an idleacc\n"
+		"             block (default %s, else the block of plugstack.conf\n"
+		"             there or in " AGENT_CONF_RUN_CACHE ")\n"
 		"  -D         stay in the foreground and log to stderr\n"
 		"  -n         check the configuration, print \"configuration OK\" and exit\n"
 		"  -N NODE    this desktop's Slurm node (default: the node of this host)\n"
@@ -119,16 +148,17 @@ static void usage(FILE *f)
 		def);
 }
 
-/* Loads the configuration; the default path may be missing (built-in defaults apply). */
-static struct idle_config *load_config(const struct daemon *d, bool *defaults, char *err,
-				       size_t errlen)
+/* Loads the configuration: -c FILE, else the first found (confsrc.c), else the defaults. */
+static struct idle_config *load_config(const struct daemon *d, struct agent_conf_found *f,
+				       char *err, size_t errlen)
 {
-	*defaults = false;
-	if (!d->conf_given && access(d->conf_path, F_OK) < 0 && errno == ENOENT) {
-		*defaults = true;
-		return idle_config_load(NULL, err, errlen);
-	}
-	return idle_config_load(d->conf_path, err, errlen);
+	return agent_conf_load(d->conf_given ? d->conf_path : NULL, f, err, errlen);
+}
+
+/* What a log line calls the configuration [f] found. */
+static const char *conf_name(const struct agent_conf_found *f)
+{
+	return f->path[0] ? f->path : "built-in defaults";
 }
 
 static void log_lines(int prio, const char *prefix, const char *text)
@@ -171,6 +201,40 @@ static int64_t now_ms(struct daemon *d)
 	return agent_clock(&d->st, clock_mono_ms(), clock_wall_ms());
 }
 
+/* A Windows user has no uid here; holds from the Windows button are recorded as nobody's. */
+#define WINDOWS_HOLD_UID 65534
+
+/*
+ * What the windows source counted for the daemon: each peer it refused (a wrong secret is
+ * someone's mistake or an attack: logged, never silent), and the owner's "Keep this PC for
+ * me" button, applied as the console user's hold (0 seconds gives the PC back).
+ */
+static void windows_events(struct daemon *d, int64_t now)
+{
+	const struct idle_snapshot *s = &d->snap;
+	char user[AGENT_USER_LEN], resp[256];
+
+	if (s->windows_refused > d->win_refused) {
+		unsigned n = s->windows_refused - d->win_refused;
+
+		if (n == 1)
+			agent_log(LOG_WARNING, "windows: refused %s", s->windows_refused_why);
+		else
+			agent_log(LOG_WARNING, "windows: refused %u peers, the last %s", n,
+				  s->windows_refused_why);
+		d->win_refused = s->windows_refused;
+	}
+	if (s->windows_holds > d->win_holds) {
+		/* AGENT_USER_LEN holds 21 characters of the name and the suffix. */
+		snprintf(user, sizeof(user), "%.21s (Windows)", s->windows_hold_user);
+		agent_request_hold(&d->st, d->aconf.max_hold, WINDOWS_HOLD_UID, user,
+				   s->windows_hold_secs, now, resp, sizeof(resp));
+		agent_log(LOG_INFO, "windows: %s request from %s: %s",
+			  s->windows_hold_secs ? "hold" : "release", user, resp);
+		d->win_holds = s->windows_holds;
+	}
+}
+
 static void sample(struct daemon *d)
 {
 	int64_t wall = idle_now_ms(), now = agent_clock(&d->st, clock_mono_ms(), wall);
@@ -188,8 +252,18 @@ static void sample(struct daemon *d)
 	}
 	idle_sample(d->ctx, wall, &d->snap);
 	d->have_snap = true;
+	agent_confwatch_tick(&d->cw, now); /* a change inotify cannot see (NFS): a few stat()s */
+	windows_events(d, now);
 	idle_decide(&d->snap, &d->params.pol, wall, &d->memo, &v);
+	d->cap_want = 0;
+	if (d->emergency) {
+		const struct idle_emergency_conf *e = idle_config_emergency(d->cfg);
+
+		if (agent_emergency_verdict(e->requisition, e->cpu_share, &v))
+			d->cap_want = e->cpu_share;
+	}
 	agent_observe(&d->st, &v, now);
+	agent_pred_sample(&d->pred, &v, wall, now, d->w);
 	d->next_sample_ms = now + every;
 	/* Sample again the moment time alone changes the verdict (owner turns absent, the
 	 * absence reaches idle_after): offers and resumes are on time whatever the interval. */
@@ -214,6 +288,7 @@ static void issued(void *arg, const struct agent_action *a)
 	struct daemon *d = arg;
 
 	log_events(d); /* a cycle may issue hundreds of actions: more notes than the ring keeps */
+	agent_metrics_issued(&d->m, a, clock_wall_ms());
 	if (a->kind == AGENT_ACT_STAND_ASIDE || a->kind == AGENT_ACT_KEEP)
 		return;
 	if (a->job)
@@ -275,6 +350,65 @@ static void local_protect(struct daemon *d, int64_t now)
 		agent_log(LOG_ERR, "cannot stop the jobs on the desktop: %s", err);
 }
 
+/*
+ * Rewrites the metrics file: at once (at most once a second) when something counted changed,
+ * else once per sample interval, so that idleacc_last_update_seconds stays fresh. A failure
+ * is logged once until a write works again.
+ */
+static void write_metrics(struct daemon *d, int64_t now)
+{
+	static char text[32 * 1024]; /* about 6 KiB written; the main thread's alone */
+	char err[AGENT_ERR_LEN];
+	struct agent_buf b;
+	int64_t since = now - d->metrics_ms;
+
+	if (!d->metrics_path[0] || (d->metrics_ms && since < 1000) ||
+	    (d->metrics_ms && !d->m.changed && since < d->aconf.interval * 1000))
+		return;
+	agent_buf_init(&b, text, sizeof(text));
+	agent_metrics_format(&b, &d->m, &d->st, clock_wall_ms());
+	d->metrics_ms = now;
+	if (agent_metrics_write(d->metrics_path, text, err, sizeof(err)) < 0) {
+		if (!d->metrics_failed)
+			agent_log(LOG_ERR,
+				  "cannot write the metrics: %s; retrying every %" PRId64 "s", err,
+				  d->aconf.interval);
+		d->metrics_failed = true;
+		return;
+	}
+	if (d->metrics_failed)
+		agent_log(LOG_NOTICE, "metrics written again to %s", d->metrics_path);
+	d->metrics_failed = false;
+	d->m.changed = false;
+}
+
+/*
+ * Reconcile with slurmctld now, not at the next period: what the configless channel calls
+ * when slurmd got fresh configuration (idleacc emergency on/off pushes it to every slurmd),
+ * and what SIGHUP and "idleacc reconcile" do. A reconcile in flight may have read the switch
+ * just before it changed: then one more follows it.
+ */
+static void reconcile_now(void *arg)
+{
+	struct daemon *d = arg;
+
+	d->reconcile_soon = true;
+}
+
+/* The CPU cap of a requisition, on while the owner is present (emergency.c). */
+static void emergency_cap(struct daemon *d, int64_t now)
+{
+	char err[AGENT_ERR_LEN];
+	int n;
+
+	if (!d->cap_want && !d->cap.share)
+		return;
+	n = agent_cap_apply(&d->cap, &d->ls, &d->st, d->cap_want, now, err, sizeof(err));
+	if (n < 0 && !d->cap.failing)
+		agent_log(LOG_ERR, "emergency: jobs run uncapped beside their owner: %s", err);
+	d->cap.failing = n < 0;
+}
+
 /* Decide, hand the calls to the worker, log, persist. */
 static void cycle(struct daemon *d)
 {
@@ -282,13 +416,47 @@ static void cycle(struct daemon *d)
 	    .push = push_action, .issued = issued, .save = save_state, .arg = d};
 	int64_t now = now_ms(d);
 
+	if (d->reconcile_soon && !d->st.reconcile_busy) {
+		/* reconcile_now(): the next plan asks slurmctld now (a probe, if it was away) */
+		d->reconcile_soon = false;
+		d->st.next_reconcile_ms = now;
+		d->st.retry_ms = now;
+	}
 	local_protect(d, now);
+	agent_metrics_observe(&d->m, &d->st, d->memo.input_seen_ms, now, clock_wall_ms());
+	emergency_cap(d, now);
 
 	/* What a cycle could not issue is still due: retried soon, not at the next event. */
 	d->cycle_retry_ms =
 	    agent_cycle(&d->st, &d->params, now, &ops) < 0 ? now + AGENT_BACKOFF_MIN_MS : 0;
 	log_events(d);
 	persist(d, now);
+	write_metrics(d, now);
+}
+
+static void set_params(struct daemon *d);
+
+/* The switch as the last reconcile read it: the emergency policy comes into force, or goes. */
+static void emergency_follow(struct daemon *d)
+{
+	const struct idle_emergency_conf *e = idle_config_emergency(d->cfg);
+	int seen = agent_worker_emergency_seen(d->w);
+
+	if (seen < 0 || (bool)seen == d->emergency)
+		return;
+	d->emergency = seen;
+	set_params(d);
+	if (d->emergency)
+		agent_log(LOG_NOTICE,
+			  "emergency on (partition %s is UP): emergency policy in force, idle_after"
+			  " %" PRId64 "s, requisition %s",
+			  e->partition, d->params.pol.idle_after,
+			  e->requisition ? "on (jobs capped while the owner is present)" : "off");
+	else
+		agent_log(LOG_NOTICE,
+			  "emergency off (partition %s is not UP): normal policy in force",
+			  e->partition);
+	sample(d);
 }
 
 static void apply_results(struct daemon *d)
@@ -299,21 +467,55 @@ static void apply_results(struct daemon *d)
 		if (d->sd)
 			agent_shutdown_result(d->sd, &r);
 		agent_apply(&d->st, &d->params, &r, now_ms(d));
+		agent_metrics_result(&d->m, &r);
 		free(r.jobs);
 		log_events(d); /* hundreds of results may wait: more notes than the ring keeps */
 	}
+	emergency_follow(d);
 	/* libslurm's message buffers are freed by now: give their pages back (a few times an
 	 * hour; the heap is small, so this costs microseconds). */
 	malloc_trim(0);
 }
 
+/* The metrics file of agent.metrics_dir; one left by the previous directory is removed. */
+static void metrics_path(struct daemon *d)
+{
+	char path[PATH_MAX] = "";
+
+	if (d->aconf.metrics_dir[0] &&
+	    agent_metrics_path(d->aconf.metrics_dir, d->node, path, sizeof(path)) < 0) {
+		agent_log(LOG_ERR, "agent.metrics_dir %s: path too long: no metrics",
+			  d->aconf.metrics_dir);
+		path[0] = '\0';
+	}
+	if (!strcmp(path, d->metrics_path))
+		return;
+	if (d->metrics_path[0])
+		unlink(d->metrics_path);
+	snprintf(d->metrics_path, sizeof(d->metrics_path), "%s", path);
+	d->metrics_ms = 0; /* written at the next cycle */
+	d->metrics_failed = false;
+	if (path[0])
+		agent_log(LOG_INFO, "metrics: %s (node_exporter's textfile collector)", path);
+}
+
 static void set_params(struct daemon *d)
 {
-	d->aconf = *idle_config_agent(d->cfg);
+	struct idle_policy pol;
+
+	d->aconf = *agent_conf(d->cfg);
 	if (d->aconf.interval < 1)
 		d->aconf.interval = 1;
-	idle_config_policy(d->cfg, d->node, &d->params.pol);
-	d->params.reconcile = d->aconf.reconcile > 0 ? d->aconf.reconcile : 1;
+	if (d->emergency)
+		idle_config_emergency_policy(d->cfg, d->node, &pol);
+	else
+		idle_config_policy(d->cfg, d->node, &pol);
+	if (d->w)
+		agent_worker_emergency(d->w, idle_config_emergency(d->cfg)->partition);
+	agent_params_set(&d->params, &pol, d->aconf.reconcile);
+	metrics_path(d);
+	if (d->w) /* at start-up, once the worker runs (setup()) */
+		agent_pred_config(&d->pred, &d->aconf, d->node, d->w);
 }
 
 /* The reload thread: parses the file; touches nothing of [d] but d->rl and reads only what
@@ -323,7 +525,7 @@ static void *reload_thread(void *arg)
 	struct daemon *d = arg;
 	char b = 1;
 
-	d->rl.cfg = load_config(d, &d->rl.defaults, d->rl.err, sizeof(d->rl.err));
+	d->rl.cfg = load_config(d, &d->rl.found, d->rl.err, sizeof(d->rl.err));
 	while (write(d->rl.pipe[1], &b, 1) < 0 && errno == EINTR)
 		;
 	return NULL;
@@ -351,7 +553,8 @@ static void reload_finish(struct daemon *d)
 {
 	char e2[IDLE_ERR_LEN], b;
 	struct idle_config *c;
-	struct idle_ctx *ctx;
+	struct idle_ctx *ctx = NULL;
+	bool same;
 
 	while (read(d->rl.pipe[0], &b, 1) < 0 && errno == EINTR)
 		;
@@ -359,165 +562,108 @@ static void reload_finish(struct daemon *d)
 	d->rl.busy = false;
 	c = d->rl.cfg;
 	d->rl.cfg = NULL;
+	/* What was read is what the next change is measured against, rejected or not: a bad
+	 * file is reported once, not at every sample. */
+	agent_confwatch_loaded(&d->cw, &d->rl.found);
+	/*
+	 * Unchanged sources keep their context: a source opened anew knows no input before
+	 * that moment and counts it as the last input (the floor of every time, as at start),
+	 * so reopening them for every fresh configuration (each `scontrol reconfigure` pushed
+	 * to a configless fleet, "idleacc emergency on" and "off" among them) drained every
+	 * desktop for idle_after and suspended its jobs as if the owner were back. The loader
+	 * zeroes the struct before it fills it: the same text gives the same bytes.
+	 */
+	same = c && !memcmp(idle_config_sources(c), idle_config_sources(d->cfg),
+			    sizeof(struct idle_sources));
 	if (!c) {
 		log_lines(LOG_ERR, "reload rejected: ", d->rl.err);
 		agent_log(LOG_ERR, "reload rejected: keeping the configuration in force");
-	} else if (!(ctx = idle_open(idle_config_sources(c), NULL, e2, sizeof(e2)))) {
+	} else if (!same && !(ctx = idle_open(idle_config_sources(c), NULL, AGENT_JOB_COMM, e2,
+					      sizeof(e2)))) {
 		agent_log(LOG_ERR, "reload rejected: %s", e2);
 		idle_config_free(c);
 	} else {
-		if (strcmp(idle_config_agent(c)->run_dir, d->aconf.run_dir) ||
-		    strcmp(idle_config_agent(c)->state_dir, d->aconf.state_dir))
+		if (strcmp(agent_conf(c)->run_dir, d->aconf.run_dir) ||
+		    strcmp(agent_conf(c)->state_dir, d->aconf.state_dir))
 			agent_log(LOG_WARNING,
 				  "run_dir and state_dir changes take effect at restart");
-		idle_close(d->ctx);
+		if (!same) {
+			idle_close(d->ctx);
+			d->ctx = ctx;
+			d->win_refused = d->win_holds = 0; /* the new sources count from 0 */
+		}
 		idle_config_free(d->cfg);
-		d->ctx = ctx;
 		d->cfg = c;
+		agent_conf_found_copy(&d->found, &d->rl.found);
 		set_params(d);
-		agent_log(LOG_NOTICE, "configuration reloaded from %s",
-			  d->rl.defaults ? "built-in defaults" : d->conf_path);
+		agent_log(LOG_NOTICE, "configuration reloaded from %s", conf_name(&d->found));
+		if (!d->found.path[0])
+			agent_log(LOG_WARNING, "no configuration found (looked at %s)",
+				  d->found.looked);
 		sample(d);
 	}
 	if (d->rl.again) {
 		d->rl.again = false;
-		agent_log(LOG_NOTICE, "SIGHUP meanwhile: reloading %s again", d->conf_path);
+		agent_log(LOG_NOTICE, "reload asked for meanwhile: reloading again");
 		reload_start(d);
+	} else if (d->rl.fresh) {
+		d->rl.fresh = false;
+		reconcile_now(d); /* with the new thresholds, or the old if rejected */
 	}
-}
-
-/* ping: the health check (idleacc-healthcheck) asks whether this agent is alive; it drains the
- * node when nobody answers. Answered from memory, logged only at debug level: it comes every
- * HealthCheckInterval. */
-static char *ping_answer(const struct daemon *d)
-{
-	char resp[AGENT_NODE_LEN + 64];
-
-	snprintf(resp, sizeof(resp), CTL_OK ": node %s, pid %d", d->node, (int)getpid());
-	agent_log(LOG_DEBUG, "request \"" CTL_PING "\": %s", resp);
-	return strdup(resp);
 }
 
 /*
- * Logs one request and its answer. Everything in it but [user] (from the password database)
- * comes from the asker, or echoes it: each is escaped, so that a newline in an argument cannot
- * write a line of its own into the log. The request is cut at 80 characters, [why] (how the
- * console user was found) is left out when NULL.
+ * The configuration changed under the agent: slurmd put fresh files into its conf-cache
+ * (configless: `scontrol reconfigure`, or slurmd started anew), or an admin changed the file
+ * in force, plugstack.conf or slurm.conf beside it ([why] names the file). The one reaction
+ * to fresh configuration, and the place to hook more of it (emergency mode, issue #13):
+ * reload the thresholds on the reload thread, as SIGHUP does, and once that is done (taken or
+ * rejected) reconcile with slurmctld at once instead of at the next reconcile period, since
+ * whoever reconfigured Slurm may have changed this node too. See idleaccd(8), "Fresh
+ * configuration".
  */
-static void log_request(int prio, const char *verb, const char *arg1, const char *user,
-			const char *resp, const char *why)
+static void config_fresh(struct daemon *d, const char *why)
 {
-	char req[CTL_REQ_MAX + 1], e_req[81], e_resp[4 * 512 + 1], e_why[4 * 256 + 1];
-
-	snprintf(req, sizeof(req), "%s%s%s", verb, arg1 ? " " : "", arg1 ? arg1 : "");
-	escape_text(req, e_req, sizeof(e_req));
-	escape_text(resp, e_resp, sizeof(e_resp));
-	if (why)
-		agent_log(prio, "request \"%s\" from %s: %s (console: %s)", e_req, user, e_resp,
-			  escape_text(why, e_why, sizeof(e_why)));
-	else
-		agent_log(prio, "request \"%s\" from %s: %s", e_req, user, e_resp);
+	agent_log(LOG_NOTICE, "%s changed: reloading the configuration, then reconciling", why);
+	d->rl.fresh = true;
+	reload_start(d);
 }
 
+/* The console rule for dispatch.c's hold and release (console.c). */
+static bool console_user(void *arg, uid_t uid, char *why, size_t whylen)
+{
+	const struct daemon *d = arg;
+
+	return agent_console_user(idle_config_sources(d->cfg), NULL, uid, why, whylen);
+}
+
+/* A control request (control.c), answered by dispatch.c's table from the daemon's state. */
 static char *handle_request(void *arg, const char *req, uid_t uid)
 {
 	struct daemon *d = arg;
-	char line[CTL_REQ_MAX + 1], resp[512], user[AGENT_USER_LEN], pwbuf[1024];
-	struct passwd pw, *pwr = NULL;
-	int64_t now = now_ms(d);
-	size_t n;
-	char *arg1;
-	int prio;
+	char pred[1024]; /* the status' predict line, filled below */
+	const struct agent_reqenv env = {
+	    .st = &d->st,
+	    .p = &d->params,
+	    .snap = d->have_snap ? &d->snap : NULL,
+	    .config = idle_config_path(d->cfg),
+	    .pid = (int)getpid(),
+	    .max_hold = d->aconf.max_hold,
+	    .console = console_user,
+	    .console_arg = d,
+	    .reconcile = reconcile_now,
+	    .reconcile_arg = d,
+	    .predict = pred,
+	};
+	char *resp;
 
-	snprintf(line, sizeof(line), "%s", req);
-	n = strlen(line);
-	while (n && (line[n - 1] == '\n' || line[n - 1] == ' ' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	arg1 = strchr(line, ' ');
-	if (arg1)
-		*arg1++ = '\0';
-	if (!getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &pwr) && pwr)
-		snprintf(user, sizeof(user), "%s", pw.pw_name);
-	else
-		snprintf(user, sizeof(user), "%u", (unsigned)uid);
+	agent_pred_status(&d->pred, d->st.node_known ? &d->st.node : NULL, pred, sizeof(pred));
+	resp = agent_request(&env, req, uid, now_ms(d));
 
-	if (!strcmp(line, CTL_STATUS) && !arg1) {
-		struct agent_buf b;
-		char header[PATH_MAX + 128];
-		char *out = malloc(CTL_RESP_MAX);
-
-		if (!out)
-			return NULL;
-		snprintf(header, sizeof(header), "node %s: idleaccd %s, pid %d, config %s", d->node,
-			 PACKAGE_VERSION, (int)getpid(),
-			 idle_config_path(d->cfg)[0] ? idle_config_path(d->cfg)
-						     : "(built-in defaults)");
-		agent_buf_init(&b, out, CTL_RESP_MAX);
-		agent_report_status(&b, &d->st, &d->params, d->have_snap ? &d->snap : NULL, header,
-				    now);
-		return out;
-	}
-	if (!strcmp(line, CTL_PING) && !arg1)
-		return ping_answer(d);
-	if (agent_plugreq_is(line)) {
-		/*
-		 * Admit answers from the latest verdict, never from a sample of its own: a sample
-		 * may block for CTL_SAMPLE_BLOCK_MS, and the plugin's budget has room for one in
-		 * progress, not for another. Input events and the periodic sample keep the verdict
-		 * at most one interval old.
-		 */
-		agent_plugreq(&d->st, uid, line, arg1, now, resp, sizeof(resp));
-		/* An error for slurmd means the plugin and idleaccd disagree: this job goes
-		 * unprotected (no job-start) or refused. */
-		prio = LOG_DEBUG;
-		if (ctl_answer(resp, CTL_ERROR))
-			prio = uid == 0 ? LOG_ERR : LOG_INFO;
-		else if (ctl_answer(resp, CTL_REFUSED))
-			prio = LOG_INFO;
-		log_request(prio, line, arg1, user, resp, NULL);
-		return strdup(resp);
-	}
-	if (!strcmp(line, CTL_HOLD) || !strcmp(line, CTL_RELEASE)) {
-		char why[256];
-		bool console =
-		    agent_console_user(idle_config_sources(d->cfg), NULL, uid, why, sizeof(why));
-		int64_t secs;
-
-		if (!strcmp(line, CTL_RELEASE)) {
-			if (arg1)
-				snprintf(resp, sizeof(resp),
-					 CTL_ERROR ": release takes no argument");
-			else
-				agent_release(&d->st, (uint32_t)uid, user, console, now, resp,
-					      sizeof(resp));
-		} else if (!arg1 || idle_parse_duration(arg1, &secs) < 0) {
-			snprintf(resp, sizeof(resp), CTL_ERROR ": usage: hold SECONDS");
-		} else {
-			agent_hold(&d->st, (uint32_t)uid, user, console, secs, d->aconf.max_hold,
-				   now, resp, sizeof(resp));
-		}
-		log_request(LOG_INFO, line, arg1, user, resp, why);
-		return strdup(resp);
-	}
-	/* Echoed only when short, escaped like everything from the asker. */
-	for (n = 0; line[n]; n++)
-		if ((unsigned char)line[n] < 0x20 || (unsigned char)line[n] >= 0x7f)
-			break;
-	if (line[n] || n > 40) {
-		snprintf(resp, sizeof(resp),
-			 CTL_ERROR ": unknown request (expected status, hold SECONDS or release)");
-	} else {
-		char e_arg[41] = "";
-
-		if (arg1 && strlen(arg1) < 40)
-			escape_text(arg1, e_arg, sizeof(e_arg));
-		snprintf(resp, sizeof(resp),
-			 CTL_ERROR ": unknown request \"%s%s%s\" (expected status, hold SECONDS or"
-				   " release)",
-			 line, arg1 ? " " : "", e_arg);
-	}
-	agent_log(LOG_INFO, "bad request from %s: %s", user, resp);
-	return strdup(resp);
+	/* A launch refused: the owner is back (the metrics count it). */
+	if (resp && !strncmp(req, CTL_ADMIT " ", sizeof(CTL_ADMIT)) && ctl_answer(resp, CTL_NO))
+		agent_metrics_refused(&d->m);
+	return resp;
 }
 
 /* Watches logind for the owner switching the desktop off (shutdown.c); without logind the
@@ -601,7 +747,7 @@ static int check_dir(const char *what, const char *path, bool missing_ok, char *
 }
 
 /* Both of the agent's directories through check_dir(). */
-static int check_dirs(const struct idle_agent_conf *a, bool missing_ok, char *err, size_t errlen)
+static int check_dirs(const struct agent_conf *a, bool missing_ok, char *err, size_t errlen)
 {
 	if (check_dir("run_dir", a->run_dir, missing_ok, err, errlen) < 0 ||
 	    check_dir("state_dir", a->state_dir, missing_ok, err, errlen) < 0)
@@ -654,15 +800,12 @@ static int find_node(struct daemon *d)
 	return 0;
 }
 
-static int setup(struct daemon *d)
+/* The node, the paths of its socket, pid and state files and their directories, the pid
+ * file locked, and the process detached unless -D. */
+static int setup_files(struct daemon *d)
 {
 	char err[AGENT_ERR_LEN];
-	sigset_t set;
 
-	if (agent_slurm_init(NULL, err, sizeof(err)) < 0) {
-		agent_log(LOG_ERR, "%s", err);
-		return -1;
-	}
 	if (find_node(d) < 0)
 		return -1;
 	if (pipe2(d->rl.pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
@@ -696,8 +839,16 @@ static int setup(struct daemon *d)
 		agent_log_open(false, d->verbose);
 	}
 	write_pid(d);
+	return 0;
+}
+
+/* What the last run left: the state file's jobs and hold, adopted once slurmctld confirms. */
+static void setup_state(struct daemon *d)
+{
+	char err[AGENT_ERR_LEN];
 
 	agent_state_init(&d->st, d->node);
+	agent_metrics_init(&d->m, clock_wall_ms());
 	agent_localstop_init(&d->ls, NULL);
 	if (agent_state_load(&d->st, d->state_path, now_ms(d), d->aconf.max_hold, err,
 			     sizeof(err)) < 0)
@@ -707,6 +858,12 @@ static int setup(struct daemon *d)
 			  "state file: %zu job records%s; adopted once slurmctld"
 			  " confirms them",
 			  d->st.njobs, d->st.hold_until_ms ? ", a hold" : "");
+}
+
+/* SIGHUP, SIGTERM and SIGINT read from a signalfd by the main loop; SIGPIPE ignored. */
+static int setup_signals(struct daemon *d)
+{
+	sigset_t set;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
@@ -719,7 +876,24 @@ static int setup(struct daemon *d)
 		agent_log(LOG_ERR, "signalfd: %s", strerror(errno));
 		return -1;
 	}
-	d->ctx = idle_open(idle_config_sources(d->cfg), NULL, err, sizeof(err));
+	return 0;
+}
+
+static int setup(struct daemon *d)
+{
+	char err[AGENT_ERR_LEN], kept[256];
+
+	if (agent_slurm_init(NULL, err, sizeof(err)) < 0) {
+		agent_log(LOG_ERR, "%s", err);
+		return -1;
+	}
+	if (setup_files(d) < 0)
+		return -1;
+	agent_sd_init(&d->sdn);
+	setup_state(d);
+	if (setup_signals(d) < 0)
+		return -1;
+	d->ctx = idle_open(idle_config_sources(d->cfg), NULL, AGENT_JOB_COMM, err, sizeof(err));
 	if (!d->ctx) {
 		agent_log(LOG_ERR, "%s", err);
 		return -1;
@@ -728,12 +902,25 @@ static int setup(struct daemon *d)
 		agent_log(LOG_ERR, "control socket: %s", err);
 		return -1;
 	}
+	/* Start-up's files are made: keep only the capabilities the work needs, while this is
+	 * the only thread (the worker and reload threads inherit the result). */
+	if (agent_privdrop(kept, sizeof(kept), err, sizeof(err)) < 0) {
+		agent_log(LOG_ERR, "dropping privileges: %s", err);
+		return -1;
+	}
+	agent_log(LOG_INFO, "capabilities: %s", kept);
 	d->w = agent_worker_start(d->node, err, sizeof(err));
 	if (!d->w) {
 		agent_log(LOG_ERR, "%s", err);
 		return -1;
 	}
+	agent_worker_emergency(d->w, idle_config_emergency(d->cfg)->partition);
+	agent_pred_config(&d->pred, &d->aconf, d->node, d->w);
+	snprintf(d->cap.node, sizeof(d->cap.node), "%s", d->node);
 	watch_shutdown(d);
+	if (agent_confwatch_open(&d->cw, &d->found, err, sizeof(err)) < 0)
+		agent_log(LOG_WARNING, "%s: configuration changes are seen at each sample only",
+			  err);
 	agent_log(LOG_NOTICE, "idleaccd %s started for node %s (socket %s, policy %s)",
 		  PACKAGE_VERSION, d->node, d->sock_path,
 		  idle_on_return_name(d->params.pol.on_owner_return));
@@ -758,7 +945,15 @@ static int timeout_ms(struct daemon *d)
 	dl = agent_ctl_deadline(&d->ctl);
 	if (dl && dl - now < t)
 		t = dl - now;
+	if (d->cap.share && d->cap.last_ms + AGENT_CAP_PERIOD_MS - now < t)
+		t = d->cap.last_ms + AGENT_CAP_PERIOD_MS - now;
 	dl = d->sd ? agent_shutdown_deadline(d->sd) : 0;
+	if (dl && dl - now < t)
+		t = dl - now;
+	dl = agent_confwatch_deadline(&d->cw);
+	if (dl && dl - now < t)
+		t = dl - now;
+	dl = agent_sd_watchdog(&d->sdn, now); /* the ping due now is sent here */
 	if (dl && dl - now < t)
 		t = dl - now;
 	if (t < 0)
@@ -766,69 +961,120 @@ static int timeout_ms(struct daemon *d)
 	return t > INT_MAX ? INT_MAX : (int)t + 1; /* +1: wake after, not just before */
 }
 
+/* What the main loop waits for, and where each part of it is in pfd. */
+struct waitset {
+	struct pollfd pfd[7 + AGENT_CTL_CLIENTS + 1 + MAX_IDLE_FDS]; /* [0] signalfd, [1] the
+								      * worker, [2] the reload */
+	int n;							     /* entries of pfd used */
+	int cw;		/* the config watch's entry, -1 if none */
+	int ctl0, nctl; /* the control socket's entries */
+	int idle0;	/* the idle sources' entries ... */
+	int nidle;	/* ... and their count */
+};
+
+/* Fills [ws] with every descriptor the loop waits on; asked again before every poll, since
+ * the sources and the control socket's clients change. */
+static void wait_on(struct daemon *d, struct waitset *ws)
+{
+	struct pollfd *pfd = ws->pfd;
+	int idle_fd[MAX_IDLE_FDS], n = 0, i;
+
+	ws->cw = -1;
+	pfd[n++] = (struct pollfd){.fd = d->sfd, .events = POLLIN};
+	pfd[n++] = (struct pollfd){.fd = agent_worker_fd(d->w), .events = POLLIN};
+	pfd[n++] = (struct pollfd){.fd = d->rl.pipe[0], .events = POLLIN};
+	if (d->sd)
+		n += agent_shutdown_pollfd(d->sd, &pfd[n]); /* read by shutdown_step() */
+	if (agent_confwatch_fd(&d->cw) >= 0) {
+		ws->cw = n;
+		pfd[n++] = (struct pollfd){.fd = agent_confwatch_fd(&d->cw), .events = POLLIN};
+	}
+	ws->ctl0 = n;
+	ws->nctl = agent_ctl_pollfds(&d->ctl, pfd + n, AGENT_CTL_CLIENTS + 1);
+	n += ws->nctl;
+	ws->idle0 = n;
+	ws->nidle = idle_fds(d->ctx, idle_fd, MAX_IDLE_FDS);
+	for (i = 0; i < ws->nidle; i++)
+		pfd[n++] = (struct pollfd){.fd = idle_fd[i], .events = POLLIN};
+	ws->n = n;
+}
+
+/* The signals read from the signalfd: SIGHUP reloads and reconciles; SIGTERM and SIGINT end
+ * the loop. Returns 1 to exit, else 0. */
+static int read_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			agent_log(LOG_NOTICE, "SIGHUP: reloading the configuration, then"
+					      " reconciling with slurmctld");
+			reload_start(d);
+			reconcile_now(d);
+		} else {
+			agent_log(LOG_NOTICE,
+				  "signal %u: exiting; node %s left as it"
+				  " is",
+				  si.ssi_signo, d->node);
+			agent_sd_stopping(&d->sdn, "exiting on a signal");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The owner's input on one of the sources' descriptors. */
+static void owner_input(struct daemon *d)
+{
+	idle_input(d->ctx);
+	/* The owner is back: decide now, not at the next tick. Input while already judged
+	 * present changes nothing, so it costs no sample. */
+	if (d->st.verdict.owner != IDLE_OWNER_PRESENT || d->st.verdict.run || d->st.verdict.offer)
+		sample(d);
+}
+
 static int run(struct daemon *d)
 {
-	struct pollfd pfd[6 + AGENT_CTL_CLIENTS + 1 + MAX_IDLE_FDS];
-	int idle_fd[MAX_IDLE_FDS];
+	struct waitset ws;
+	char why[sizeof(d->cw.why)];
+	char status[AGENT_SD_STATUS_LEN];
 
 	sample(d);
+	agent_sd_ready(&d->sdn, agent_sd_status_line(&d->st, now_ms(d), status, sizeof(status)));
 	for (;;) {
-		int n = 0, nidle, ctl0, nctl, idle0, i, r;
+		struct pollfd *pfd = ws.pfd;
 		bool input = false;
+		int i, r;
 
 		if (!shutdown_step(d))
 			cycle(d);
-		pfd[n++] = (struct pollfd){.fd = d->sfd, .events = POLLIN};
-		pfd[n++] = (struct pollfd){.fd = agent_worker_fd(d->w), .events = POLLIN};
-		pfd[n++] = (struct pollfd){.fd = d->rl.pipe[0], .events = POLLIN};
-		if (d->sd)
-			n += agent_shutdown_pollfd(d->sd, &pfd[n]); /* read by shutdown_step() */
-		ctl0 = n;
-		nctl = agent_ctl_pollfds(&d->ctl, pfd + n, AGENT_CTL_CLIENTS + 1);
-		n += nctl;
-		idle0 = n;
-		nidle = idle_fds(d->ctx, idle_fd, MAX_IDLE_FDS);
-		for (i = 0; i < nidle; i++)
-			pfd[n++] = (struct pollfd){.fd = idle_fd[i], .events = POLLIN};
-
-		r = poll(pfd, (nfds_t)n, timeout_ms(d));
+		agent_sd_status(
+		    &d->sdn, d->shutting_down
+				 ? "desktop shutting down: requeueing its jobs"
+				 : agent_sd_status_line(&d->st, now_ms(d), status, sizeof(status)));
+		wait_on(d, &ws);
+		r = poll(pfd, (nfds_t)ws.n, timeout_ms(d));
 		if (r < 0 && errno != EINTR) {
 			agent_log(LOG_ERR, "poll: %s", strerror(errno));
 			return 1;
 		}
-		if (r > 0 && pfd[0].revents) {
-			struct signalfd_siginfo si;
-
-			while (read(d->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				if (si.ssi_signo == SIGHUP) {
-					agent_log(LOG_NOTICE, "SIGHUP: reloading %s", d->conf_path);
-					reload_start(d);
-				} else {
-					agent_log(LOG_NOTICE,
-						  "signal %u: exiting; node %s left as it"
-						  " is",
-						  si.ssi_signo, d->node);
-					return 0;
-				}
-			}
-		}
+		if (r > 0 && pfd[0].revents && read_signals(d))
+			return 0;
 		if (r > 0 && pfd[1].revents)
 			apply_results(d);
 		if (r > 0 && pfd[2].revents)
 			reload_finish(d);
-		for (i = idle0; r > 0 && i < idle0 + nidle; i++)
+		if (r > 0 && ws.cw >= 0 && pfd[ws.cw].revents)
+			agent_confwatch_read(&d->cw, now_ms(d));
+		if (agent_confwatch_due(&d->cw, now_ms(d), why, sizeof(why)))
+			config_fresh(d, why);
+		for (i = ws.idle0; r > 0 && i < ws.idle0 + ws.nidle; i++)
 			if (pfd[i].revents)
 				input = true;
-		if (input) {
-			idle_input(d->ctx);
-			/* The owner is back: decide now, not at the next tick. Input while already
-			 * judged present changes nothing, so it costs no sample. */
-			if (d->st.verdict.owner != IDLE_OWNER_PRESENT || d->st.verdict.run ||
-			    d->st.verdict.offer)
-				sample(d);
-		}
-		if (r > 0 && nctl)
-			agent_ctl_serve(&d->ctl, pfd + ctl0, nctl);
+		if (input)
+			owner_input(d);
+		if (r > 0 && ws.nctl)
+			agent_ctl_serve(&d->ctl, pfd + ws.ctl0, ws.nctl);
 		else
 			agent_ctl_serve(&d->ctl, pfd, 0); /* only expires slow clients */
 		if (clock_mono_ms() >= d->next_sample_ms)
@@ -843,6 +1089,7 @@ static void cleanup(struct daemon *d)
 	if (d->locked && d->st.name[0] &&
 	    agent_state_save(&d->st, d->state_path, err, sizeof(err)) < 0)
 		agent_log(LOG_ERR, "cannot write the state file: %s", err);
+	agent_pred_stop(&d->pred);
 	if (d->rl.busy) { /* a reload being parsed at exit: wait for it, drop it */
 		pthread_join(d->rl.thread, NULL);
 		idle_config_free(d->rl.cfg);
@@ -850,72 +1097,63 @@ static void cleanup(struct daemon *d)
 	if (d->rl.pipe[0] >= 0)
 		close(d->rl.pipe[0]), close(d->rl.pipe[1]);
 	agent_ctl_close(&d->ctl);
+	agent_confwatch_close(&d->cw);
 	agent_shutdown_close(d->sd);
 	if (d->locked)
 		unlink(d->pid_path);
+	/* Gone with the agent: node_exporter would go on serving the last figures as current. */
+	if (d->locked && d->metrics_path[0])
+		unlink(d->metrics_path);
 	if (d->pidfd >= 0)
 		close(d->pidfd);
 	if (d->w && agent_worker_stop(d->w, STOP_WAIT_MS))
 		agent_slurm_fini();
 	agent_localstop_free(&d->ls);
+	agent_cap_close(&d->cap);
 	idle_close(d->ctx);
 	idle_config_free(d->cfg);
 	agent_log_close();
 }
 
-int main(int argc, char **argv)
+/* read_options() returns this to go on; any other value is the exit status. */
+#define OPTIONS_GO_ON (-1)
+
+/* The command line into [d] and [*check] (-n). */
+static int read_options(struct daemon *d, int argc, char **argv, bool *check)
 {
 	static const struct option longopts[] = {
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	static struct daemon d; /* large: keep it off the stack */
-	char err[4096];
-	bool check = false, defaults;
-	int c, rc;
+	int c;
 
-	/*
-	 * A desktop runs this beside the owner's work for days: keep its private memory small.
-	 * One malloc arena: the worker thread's libslurm buffers would otherwise get an arena of
-	 * their own (100 KiB dirty for a few RPCs a day). Blocks from 32 KiB up (the status
-	 * response, libslurm's message buffers) are mapped and given back when freed, and the
-	 * heap's free top is returned beyond 64 KiB, instead of glibc's thresholds, which grow
-	 * to 32 MiB after the first large free.
-	 */
-	mallopt(M_ARENA_MAX, 1);
-	mallopt(M_MMAP_THRESHOLD, 32 * 1024);
-	mallopt(M_TRIM_THRESHOLD, 64 * 1024);
-	d.sfd = d.pidfd = -1;
-	d.rl.pipe[0] = d.rl.pipe[1] = -1;
-	d.ctl.lfd = -1;
-	idle_config_default_path(d.conf_path, sizeof(d.conf_path));
 	while ((c = getopt_long(argc, argv, "c:DnN:s:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			/* Absolute: the daemon works from / and rereads it on SIGHUP. */
-			if (!realpath(optarg, d.conf_path))
-				snprintf(d.conf_path, sizeof(d.conf_path), "%s", optarg);
-			d.conf_given = true;
+			if (!realpath(optarg, d->conf_path))
+				snprintf(d->conf_path, sizeof(d->conf_path), "%s", optarg);
+			d->conf_given = true;
 			break;
 		case 'D':
-			d.foreground = true;
+			d->foreground = true;
 			break;
 		case 'n':
-			check = true;
+			*check = true;
 			break;
 		case 'N':
-			if (strlen(optarg) >= sizeof(d.node) || !optarg[0]) {
+			if (strlen(optarg) >= sizeof(d->node) || !optarg[0]) {
 				fprintf(stderr, "idleaccd: bad node name \"%s\"\n", optarg);
 				return 2;
 			}
-			snprintf(d.node, sizeof(d.node), "%s", optarg);
+			snprintf(d->node, sizeof(d->node), "%s", optarg);
 			break;
 		case 's':
-			snprintf(d.sock_path, sizeof(d.sock_path), "%s", optarg);
+			snprintf(d->sock_path, sizeof(d->sock_path), "%s", optarg);
 			break;
 		case 'v':
-			d.verbose++;
+			d->verbose++;
 			break;
 		case 'h':
 			usage(stdout);
@@ -933,35 +1171,78 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	d.cfg = load_config(&d, &defaults, err, sizeof(err));
+	return OPTIONS_GO_ON;
+}
+
+/* -n: what the start would refuse, as far as it can be seen now. Returns the exit status. */
+static int check_only(struct daemon *d)
+{
+	char err[4096];
+
+	if (check_dirs(agent_conf(d->cfg), true, err, sizeof(err)) < 0) {
+		fprintf(stderr, "idleaccd: %s\n", err);
+		return 1;
+	}
+	/* Say so when nothing was read: an admin checking a file that is not where idleaccd
+	 * looks must not be told it is fine. */
+	if (!d->found.path[0])
+		fprintf(stderr,
+			"idleaccd: no configuration found (looked at %s): the built-in"
+			" defaults apply\n",
+			d->found.looked);
+	else if (idle_config_empty(d->cfg))
+		fprintf(stderr, "idleaccd: %s sets nothing: the built-in defaults apply\n",
+			d->found.path);
+	printf("configuration OK\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d; /* large: keep it off the stack */
+	char err[4096];
+	bool check = false;
+	int rc;
+
+	agent_slurm_conf_take(); /* before libslurm may change it */
+
+	/*
+	 * A desktop runs this beside the owner's work for days: keep its private memory small.
+	 * One malloc arena: the worker thread's libslurm buffers would otherwise get an arena of
+	 * their own (100 KiB dirty for a few RPCs a day). Blocks from 32 KiB up (the status
+	 * response, libslurm's message buffers) are mapped and given back when freed, and the
+	 * heap's free top is returned beyond 64 KiB, instead of glibc's thresholds, which grow
+	 * to 32 MiB after the first large free.
+	 */
+	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_MMAP_THRESHOLD, 32 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024);
+	d.sfd = d.pidfd = -1;
+	d.rl.pipe[0] = d.rl.pipe[1] = -1;
+	d.ctl.lfd = -1;
+	agent_conf_path(d.conf_path, sizeof(d.conf_path));
+	d.cw.fd = -1;
+	if ((rc = read_options(&d, argc, argv, &check)) != OPTIONS_GO_ON)
+		return rc;
+	d.cfg = load_config(&d, &d.found, err, sizeof(err));
 	if (!d.cfg) {
 		fprintf(stderr, "%s%s", err, err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
 		return 1;
 	}
 	if (check) {
-		/* What the start would refuse, as far as it can be seen now. */
-		if (check_dirs(idle_config_agent(d.cfg), true, err, sizeof(err)) < 0) {
-			fprintf(stderr, "idleaccd: %s\n", err);
-			idle_config_free(d.cfg);
-			return 1;
-		}
-		/* Say so when nothing was read: an admin checking a file that is not where
-		 * idleaccd looks must not be told it is fine. */
-		if (defaults)
-			fprintf(stderr, "idleaccd: %s not found: the built-in defaults apply\n",
-				d.conf_path);
-		else if (idle_config_empty(d.cfg))
-			fprintf(stderr, "idleaccd: %s sets nothing: the built-in defaults apply\n",
-				d.conf_path);
-		printf("configuration OK\n");
+		rc = check_only(&d);
 		idle_config_free(d.cfg);
-		return 0;
+		return rc;
 	}
 	agent_log_open(true, d.verbose); /* stderr until we detach */
-	if (defaults)
-		agent_log(LOG_WARNING, "%s not found: using built-in defaults", d.conf_path);
+	if (!d.found.path[0])
+		agent_log(LOG_WARNING,
+			  "no configuration found (looked at %s): using built-in defaults",
+			  d.found.looked);
 	else if (idle_config_empty(d.cfg))
-		agent_log(LOG_WARNING, "%s sets nothing: using built-in defaults", d.conf_path);
+		agent_log(LOG_WARNING, "%s sets nothing: using built-in defaults", d.found.path);
+	else
+		agent_log(LOG_INFO, "configuration from %s", d.found.path);
 	rc = setup(&d) < 0 ? 1 : run(&d);
 	cleanup(&d);
 	return rc;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sys/types.h>
 
 #include "localstop.h"
+#include "privdrop.h"
 
 void agent_localstop_init(struct agent_localstop *ls, const char *root)
 {
@@ -67,9 +69,15 @@ static bool stepd_ours(const struct agent_localstop *ls, int pid)
 	const char *conf = NULL;
 	char rel[64];
 	ssize_t n, i;
+	int raised;
 
 	snprintf(rel, sizeof(rel), "/proc/%d/environ", pid);
+	/* slurmstepd holds every capability: reading its environment takes CAP_SYS_PTRACE, which
+	 * idleaccd keeps permitted only, for this read (privdrop.h). */
+	raised = agent_priv_raise(CAP_SYS_PTRACE);
 	n = idle_read_file(ls->root, rel, env, sizeof(env));
+	if (raised == 1)
+		agent_priv_lower(CAP_SYS_PTRACE);
 	if (n <= 0)
 		return false; /* gone */
 	for (i = 0; i < n; i += (ssize_t)strlen(env + i) + 1)
@@ -108,6 +116,14 @@ static void drop_foreign(struct agent_localstop *ls)
 		if (!mine)
 			p->job = false;
 	}
+}
+
+int agent_localstop_scan(struct agent_localstop *ls, char *err, size_t errlen)
+{
+	if (idle_procs_scan(&ls->procs, ls->root, AGENT_JOB_COMM, err, errlen) < 0)
+		return -1;
+	drop_foreign(ls);
+	return 0;
 }
 
 /* Some job stopped by us may be continued now. */
@@ -191,7 +207,7 @@ int agent_localstop_cycle(struct agent_localstop *ls, struct agent_state *st,
 	for (scan = 0; scan < AGENT_LOCALSTOP_MAX_SCANS; scan++) {
 		bool fresh = false;
 
-		if (idle_procs_scan(&ls->procs, ls->root, err, errlen) < 0) {
+		if (idle_procs_scan(&ls->procs, ls->root, AGENT_JOB_COMM, err, errlen) < 0) {
 			if (ls->failing)
 				return -2;
 			ls->failing = true;

@@ -26,6 +26,10 @@
 #include "idle_int.h"
 #include "plan.h"
 
+/* The comm of Slurm's step daemon: every process of a job descends from one, and its title
+ * names the job. libidle's process scan marks the jobs by it (idle_procs_scan, idle_open). */
+#define AGENT_JOB_COMM "slurmstepd"
+
 /* While jobs must stop and the node has jobs, passes repeat this often: a process that a late
  * SIGCONT (slurmd's own suspend/resume race) set running is stopped again. */
 #define AGENT_LOCALSTOP_PERIOD_MS 1000
@@ -74,6 +78,13 @@ size_t agent_localstop_pick(const struct idle_procs *ps, const struct agent_stat
  */
 int agent_localstop_cycle(struct agent_localstop *ls, struct agent_state *st,
 			  const struct agent_params *p, int64_t now_ms, char *err, size_t errlen);
+
+/*
+ * Reads the process table into ls->procs, with the processes under another cluster's
+ * slurmstepd counted as no job's (what a pass sees; the emergency cap uses it too). Returns
+ * 0, or -1 with [err] filled.
+ */
+int agent_localstop_scan(struct agent_localstop *ls, char *err, size_t errlen);
 
 /* When the next periodic pass is due (monotonic), 0 if none. */
 int64_t agent_localstop_deadline(const struct agent_localstop *ls, const struct agent_state *st,

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * log.h - idleaccd's logging: stderr in the foreground (-D), syslog (LOG_DAEMON, ident
- * "idleaccd") otherwise. Safe to call from the worker thread.
+ * "idleaccd") otherwise. Under systemd (stderr is the journal's stream, $JOURNAL_STREAM)
+ * each line carries its priority as a "<N>" prefix instead of a time stamp, so the journal
+ * files it at its real priority. Safe to call from the worker thread.
  */
 #ifndef AGENT_LOG_H
 #define AGENT_LOG_H

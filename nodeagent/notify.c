@@ -10,7 +10,7 @@
 #include "notify.h"
 
 #ifdef HAVE_SYSTEMD
-#include <systemd/sd-bus.h>
+#include "dl_systemd.h"
 
 #define NOTIFY_NAME "org.freedesktop.Notifications"
 #define NOTIFY_PATH "/org/freedesktop/Notifications"
@@ -33,7 +33,9 @@ int agent_notify(const char *summary, const char *body, bool failed, char *err, 
 	sd_bus *bus = NULL;
 	int r;
 
-	r = sd_bus_open_user(&bus);
+	if (idle_sd_load(err, errlen) < 0)
+		return -1;
+	r = idle_sd.sd_bus_open_user(&bus);
 	if (r < 0) {
 		if (no_bus(r))
 			return 0;
@@ -42,28 +44,28 @@ int agent_notify(const char *summary, const char *body, bool failed, char *err, 
 	}
 	/* Notify(app_name, replaces_id, app_icon, summary, body, actions, hints, expire_timeout);
 	 * an expire_timeout of -1 leaves it to the server. */
-	r = sd_bus_message_new_method_call(bus, &m, NOTIFY_NAME, NOTIFY_PATH, NOTIFY_NAME,
-					   "Notify");
+	r = idle_sd.sd_bus_message_new_method_call(bus, &m, NOTIFY_NAME, NOTIFY_PATH, NOTIFY_NAME,
+						   "Notify");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "susssas", "idleacc", (uint32_t)0, "computer", summary,
-					  body, 0);
+		r = idle_sd.sd_bus_message_append(m, "susssas", "idleacc", (uint32_t)0, "computer",
+						  summary, body, 0);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "a{sv}", 2, "desktop-entry", "s",
-					  AGENT_NOTIFY_DESKTOP_ENTRY, "urgency", "y",
-					  (uint8_t)(failed ? URGENCY_CRITICAL : URGENCY_NORMAL));
+		r = idle_sd.sd_bus_message_append(
+		    m, "a{sv}", 2, "desktop-entry", "s", AGENT_NOTIFY_DESKTOP_ENTRY, "urgency", "y",
+		    (uint8_t)(failed ? URGENCY_CRITICAL : URGENCY_NORMAL));
 	if (r >= 0)
-		r = sd_bus_message_append(m, "i", (int32_t)-1);
+		r = idle_sd.sd_bus_message_append(m, "i", (int32_t)-1);
 	if (r >= 0)
-		r = sd_bus_call(bus, m, AGENT_NOTIFY_TIMEOUT_USEC, &error, &reply);
+		r = idle_sd.sd_bus_call(bus, m, AGENT_NOTIFY_TIMEOUT_USEC, &error, &reply);
 	if (r < 0)
 		snprintf(err, errlen, "%s: %s", NOTIFY_NAME,
 			 error.message && *error.message ? error.message
 			 : error.name			 ? error.name
 							 : strerror(-r));
-	sd_bus_error_free(&error);
-	sd_bus_message_unref(reply);
-	sd_bus_message_unref(m);
-	sd_bus_flush_close_unref(bus);
+	idle_sd.sd_bus_error_free(&error);
+	idle_sd.sd_bus_message_unref(reply);
+	idle_sd.sd_bus_message_unref(m);
+	idle_sd.sd_bus_flush_close_unref(bus);
 	return r < 0 ? -1 : 1;
 }
 #else

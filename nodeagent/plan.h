@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * plan.h - the agent's state and its pure decisions: from (verdict, state, policy, now) to the
- * Slurm actions to take, and how each action's result changes the state. No I/O here, so
- * every rule is unit-tested with plain structs (tests/check_agent.c).
+ * Slurm actions to take (plan.c), how each action's result changes the state (apply.c), and
+ * the plugin's launch guard and job notices (guard.c); a tracked job's record is job.h's. No
+ * I/O here, so every rule is unit-tested with plain structs (tests/check_agent.c,
+ * tests/check_dispatch.c).
  *
  * The daemon runs one cycle on every event (sample, input, worker result, timer, request):
  *   agent_observe(verdict) -> agent_plan() -> agent_issue() for each action, queued to the
@@ -25,7 +27,9 @@
 #include <stdint.h>
 
 #include "idle.h"
-#include "slurm.h"
+#include "job.h"
+#include "params.h"
+#include "model.h"
 
 /* Every drain reason of ours starts with this tag; we resume only nodes whose reason has it. */
 #define AGENT_TAG "IDLEACC:"
@@ -88,44 +92,6 @@ struct agent_action {
 	struct agent_rkey rkey;	       /* AGENT_ACT_DRAIN: what [reason] says, numbers aside */
 };
 
-/* What we did to a job. */
-enum agent_fate {
-	AGENT_JOB_SEEN = 0,	/* on the node; nothing done by us (or resumed by us) */
-	AGENT_JOB_SUSPENDED,	/* suspended by us; requeued after max_suspend */
-	AGENT_JOB_KEPT,		/* suspended by us and cannot be requeued: kept until the owner
-				 * leaves */
-	AGENT_JOB_WARN_REQUEUE, /* warned with the warn signal; requeued after warn_grace */
-	AGENT_JOB_WARN_CANCEL,	/* warned with the warn signal; cancelled after warn_grace */
-	AGENT_JOB_REQUEUED,	/* requeued by us: gone from the node */
-	AGENT_JOB_CANCELLED,	/* cancelled by us */
-};
-
-/* One job on the node, as Slurm last showed it and with what we did to it. */
-struct agent_tjob {
-	uint32_t id;
-	char state[24];	       /* Slurm's state when last listed, "" if not listed since start-up */
-	bool running;	       /* RUNNING when last listed */
-	bool suspended;	       /* SUSPENDED when last listed */
-	bool can_requeue;      /* a batch job with the requeue flag, as far as we know */
-	enum agent_fate fate;  /* what we did */
-	int64_t fate_ms;       /* when the fate was set */
-	int64_t suspended_ms;  /* when we suspended it; max_suspend counts from here; 0 if not */
-	int64_t resumed_ms;    /* when we last resumed it, 0 if never (shown in the status) */
-	bool busy;	       /* a call about this job is in flight */
-	int64_t retry_ms;      /* after a failed call: no new call before this */
-	int64_t noticed_ms;    /* when the plugin's job-start told us it runs here; 0 if only
-				* listed (or read from the state file) */
-	int warn_sig;	       /* the job's --desktop-signal, sent instead of the policy's
-				* warn_signal; 0 if none */
-	int64_t warn_secs;     /* its grace in seconds (at most the policy's warn_grace) */
-	bool local_stop;       /* idleaccd stopped its processes itself (SIGSTOP, localstop.c),
-				* whatever Slurm knows; only idleaccd continues them (SIGCONT) */
-	int64_t local_stop_ms; /* when it did, 0 if [local_stop] is false */
-	/* When a suspend of ours was handed to the worker, until its answer; 0 if none. The
-	 * state file keeps the job as suspended by us from then on (see agent_intend). */
-	int64_t suspend_asked_ms;
-};
-
 /* A job whose launch we refused: the plugin excluded this node from it. */
 struct agent_refused {
 	uint32_t id;
@@ -140,12 +106,6 @@ struct agent_event {
 	int prio;		    /* syslog priority (LOG_ERR .. LOG_DEBUG) */
 	bool transition;	    /* a change of node or job state (shown in the status) */
 	char text[AGENT_EVENT_LEN]; /* "drain d1: IDLEACC: console input 4s ago < 15m" */
-};
-
-/* What the decisions read besides the state: the node's policy and the agent settings. */
-struct agent_params {
-	struct idle_policy pol; /* the policy of this node */
-	int64_t reconcile;	/* seconds between reconciles when nothing changes */
 };
 
 /* Everything the agent knows and has done. Owned by the main thread. */
@@ -169,6 +129,8 @@ struct agent_state {
 	int64_t node_retry_ms;	 /* after a failed drain/resume: not before this */
 	int64_t node_backoff_ms; /* current backoff of failing drain/resume calls */
 	bool aside;		 /* the node is someone else's: we noted it and stand aside */
+	bool redrain;		 /* a launch was refused here, so slurmctld sees the node up
+				  * whatever [node] says: drain it again (until it is read) */
 
 	struct agent_rkey node_rkey; /* what our reason in [node] says, numbers aside */
 	int64_t reason_ms;	     /* when we last wrote a drain reason; 0 never */
@@ -218,6 +180,8 @@ struct agent_result {
 	bool have_jobs;		/* [jobs] was read */
 	struct agent_job *jobs; /* malloc'd, owned by the result */
 	size_t njobs;
+	int64_t call_us; /* microseconds the worker spent in libslurm for it; -1 if it made no
+			  * call (not tried while slurmctld is known unreachable) */
 };
 
 void agent_state_init(struct agent_state *st, const char *node);
@@ -266,29 +230,20 @@ void agent_apply(struct agent_state *st, const struct agent_params *p, const str
 int64_t agent_deadline(const struct agent_state *st, const struct agent_params *p, int64_t now_ms);
 
 /*
- * A request to hold the desktop for [secs] by [uid]/[user]; [console] says the user has a
- * local session. Sets the hold, or refuses. Writes the answer for the client into [resp]
- * ("ok: ...", "refused: ...") and returns 0 if held, -1 if refused.
+ * Holds the desktop for [len_ms] from [now_ms] for [uid]/[user] (the control request's checks
+ * are dispatch.c's): jobs stop and the node is drained with "IDLEACC: held by USER until
+ * HH:MM" ([st->hold_reason]).
  */
-int agent_hold(struct agent_state *st, uint32_t uid, const char *user, bool console, int64_t secs,
-	       int64_t max_hold, int64_t now_ms, char *resp, size_t len);
+void agent_hold_set(struct agent_state *st, uint32_t uid, const char *user, int64_t len_ms,
+		    int64_t now_ms);
 
-/* Ends the hold; the same rights as agent_hold. Returns 0, or -1 if refused. */
-int agent_release(struct agent_state *st, uint32_t uid, const char *user, bool console,
-		  int64_t now_ms, char *resp, size_t len);
+/* Ends the hold in force, released by [by]. */
+void agent_hold_end(struct agent_state *st, const char *by, int64_t now_ms);
 
 /* Names, for logs and the status. */
 const char *agent_act_name(enum agent_act a);
-const char *agent_fate_name(enum agent_fate f);
 
 struct agent_tjob *agent_job_find(struct agent_state *st, uint32_t id);
-
-/*
- * The warning [j] gets before a requeue or cancel: its own --desktop-signal if it gave one
- * (its grace capped by the policy's warn_grace), else the policy's. [*sig] 0: no warning.
- */
-void agent_job_warning(const struct agent_params *p, const struct agent_tjob *j, int *sig,
-		       int64_t *grace);
 
 /*
  * The launch guard's question: may job [job] start here now? Decides from the last verdict

@@ -61,6 +61,32 @@ static char *agent_time(const struct agent_state *st, int64_t ms, char *buf, siz
 	return clock_time(agent_wall_ms(st, ms), buf, len);
 }
 
+/* The windows source's reading: the service, its sessions, power, busy program, GPU. */
+static void windows_line(const struct idle_snapshot *s, int64_t now_ms, char *buf, size_t len)
+{
+	struct agent_buf b;
+	char a[32];
+
+	agent_buf_init(&b, buf, len);
+	agent_buf_add(&b, "ok: service at %s, %d sessions, last input %s ago", s->windows_peer,
+		      s->windows_sessions, ago(now_ms, s->windows_last_ms, a, sizeof(a)));
+	if (s->windows_remote_last_ms)
+		agent_buf_add(&b, ", remote %s ago",
+			      ago(now_ms, s->windows_remote_last_ms, a, sizeof(a)));
+	if (s->windows_locked == 1)
+		agent_buf_add(&b, ", locked");
+	if (s->windows_on_ac >= 0)
+		agent_buf_add(&b, ", %s", s->windows_on_ac ? "on AC" : "on battery");
+	if (s->windows_battery_pct >= 0)
+		agent_buf_add(&b, " (battery %d%%)", s->windows_battery_pct);
+	if (s->windows_busy_program[0])
+		agent_buf_add(&b, ", busy program %s", s->windows_busy_program);
+	if (s->windows_gpu_util_pct >= 0)
+		agent_buf_add(&b, ", GPU %d%%", s->windows_gpu_util_pct);
+	if (s->windows_refused)
+		agent_buf_add(&b, "; %u peers refused", s->windows_refused);
+}
+
 char *agent_source_line(const struct idle_snapshot *s, enum idle_source_id id, int64_t now_ms,
 			char *buf, size_t len)
 {
@@ -133,6 +159,9 @@ char *agent_source_line(const struct idle_snapshot *s, enum idle_source_id id, i
 	case IDLE_SRC_GPU:
 		snprintf(buf, len, "ok: %d GPUs, busiest %d%%", s->gpu_count, s->gpu_util_pct);
 		break;
+	case IDLE_SRC_WINDOWS:
+		windows_line(s, now_ms, buf, len);
+		break;
 	default:
 		snprintf(buf, len, "ok");
 		break;
@@ -176,8 +205,6 @@ static void report_job(struct agent_buf *b, const struct agent_state *st,
 		       const struct agent_tjob *j, const struct agent_params *p)
 {
 	char t1[16], t2[16];
-	int64_t grace;
-	int sig;
 
 	agent_buf_add(b, "  %" PRIu32 " %s", j->id, j->state[0] ? j->state : "(not yet listed)");
 	switch (j->fate) {
@@ -187,10 +214,9 @@ static void report_job(struct agent_buf *b, const struct agent_state *st,
 				      agent_time(st, j->resumed_ms, t1, sizeof(t1)));
 		break;
 	case AGENT_JOB_SUSPENDED:
-		agent_buf_add(
-		    b, ": suspended by idleaccd at %s; requeued at %s if still suspended",
-		    agent_time(st, j->suspended_ms, t1, sizeof(t1)),
-		    agent_time(st, j->suspended_ms + p->pol.max_suspend * 1000, t2, sizeof(t2)));
+		agent_buf_add(b, ": suspended by idleaccd at %s; requeued at %s if still suspended",
+			      agent_time(st, j->suspended_ms, t1, sizeof(t1)),
+			      agent_time(st, agent_job_due(p, j), t2, sizeof(t2)));
 		break;
 	case AGENT_JOB_KEPT:
 		agent_buf_add(b,
@@ -200,11 +226,10 @@ static void report_job(struct agent_buf *b, const struct agent_state *st,
 		break;
 	case AGENT_JOB_WARN_REQUEUE:
 	case AGENT_JOB_WARN_CANCEL:
-		agent_job_warning(p, j, &sig, &grace);
 		agent_buf_add(b, ": signalled by idleaccd at %s; %s at %s",
 			      agent_time(st, j->fate_ms, t1, sizeof(t1)),
 			      j->fate == AGENT_JOB_WARN_CANCEL ? "cancel" : "requeue",
-			      agent_time(st, j->fate_ms + grace * 1000, t2, sizeof(t2)));
+			      agent_time(st, agent_job_due(p, j), t2, sizeof(t2)));
 		break;
 	case AGENT_JOB_REQUEUED:
 		agent_buf_add(b, ": requeued by idleaccd at %s",

@@ -11,6 +11,11 @@
  * worker like every other; while the sequence runs the planner is not run, so nothing resumes
  * the node before the power goes. After the reboot the agent starts as usual and replaces the
  * reason (it is ours, "IDLEACC:").
+ *
+ * A job Slurm may not requeue (--no-requeue, or an interactive allocation) would end with the
+ * power anyway, and Slurm would then count it as running on a dead node until SlurmdTimeout and
+ * fail it (NODE_FAIL). It gets its warning like the others, then is cancelled, said so in the
+ * log and in the node's reason: its end is decided here, at once and visibly, never silently.
  */
 #include "config.h"
 
@@ -42,7 +47,9 @@ enum sd_phase {
 /* A job on the node when the shutdown began. */
 struct sd_job {
 	uint32_t id;
-	bool running; /* RUNNING (gets the warning); else SUSPENDED */
+	bool running;	  /* RUNNING (gets the warning); else SUSPENDED */
+	bool requeueable; /* Slurm may requeue it (batch, requeue flag set); else it is
+			   * cancelled */
 };
 
 struct agent_shutdown {
@@ -59,7 +66,9 @@ struct agent_shutdown {
 	int64_t release_ms;    /* the inhibitor is released by then whatever is pending */
 	bool cancel_jobs;      /* on_owner_return: cancel; else requeue */
 	int pending;	       /* stopping calls pushed, not answered */
-	unsigned stopped;      /* jobs requeued or cancelled */
+	unsigned requeued;     /* jobs requeued */
+	unsigned cancelled;    /* jobs cancelled (cancel_jobs, or not requeueable) */
+	unsigned norequeue;    /* of the jobs found, those Slurm may not requeue */
 	unsigned failed;       /* jobs whose requeue or cancel failed */
 	struct sd_job *jobs;   /* the jobs found on the node */
 	size_t njobs;
@@ -71,7 +80,7 @@ static int on_prepare(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	int start = 0;
 
 	(void)error;
-	if (sd_bus_message_read(m, "b", &start) < 0)
+	if (idle_sd.sd_bus_message_read(m, "b", &start) < 0)
 		return 0;
 	if (start)
 		s->prepare = true;
@@ -87,23 +96,23 @@ static int take_inhibitor(struct agent_shutdown *s, char *err, size_t errlen)
 	sd_bus_message *m = NULL, *reply = NULL;
 	int r, fd = -1;
 
-	r = sd_bus_message_new_method_call(s->bus, &m, IDLE_LOGIND_NAME, IDLE_LOGIND_PATH,
-					   IDLE_LOGIND_MANAGER, "Inhibit");
+	r = idle_sd.sd_bus_message_new_method_call(s->bus, &m, IDLE_LOGIND_NAME, IDLE_LOGIND_PATH,
+						   IDLE_LOGIND_MANAGER, "Inhibit");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "ssss", "shutdown", "idleaccd",
-					  "requeue this desktop's Slurm jobs", "delay");
+		r = idle_sd.sd_bus_message_append(m, "ssss", "shutdown", "idleaccd",
+						  "requeue this desktop's Slurm jobs", "delay");
 	if (r >= 0)
-		r = sd_bus_call(s->bus, m, IDLE_LOGIND_CALL_TIMEOUT_USEC, &error, &reply);
+		r = idle_sd.sd_bus_call(s->bus, m, IDLE_LOGIND_CALL_TIMEOUT_USEC, &error, &reply);
 	if (r >= 0)
-		r = sd_bus_message_read(reply, "h", &fd);
+		r = idle_sd.sd_bus_message_read(reply, "h", &fd);
 	/* The reply owns [fd]: keep a copy of our own. */
 	if (r >= 0 && (s->inhibit_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0)
 		r = -errno;
 	if (r < 0)
 		snprintf(err, errlen, "logind: Inhibit: %s", idle_logind_error(&error, r));
-	sd_bus_error_free(&error);
-	sd_bus_message_unref(reply);
-	sd_bus_message_unref(m);
+	idle_sd.sd_bus_error_free(&error);
+	idle_sd.sd_bus_message_unref(reply);
+	idle_sd.sd_bus_message_unref(m);
 	return r < 0 ? r : 0;
 }
 
@@ -114,15 +123,15 @@ static int64_t read_delay_max(struct agent_shutdown *s)
 	uint64_t usec = 0;
 	int r;
 
-	r = sd_bus_get_property_trivial(s->bus, IDLE_LOGIND_NAME, IDLE_LOGIND_PATH,
-					IDLE_LOGIND_MANAGER, "InhibitDelayMaxUSec", &error, 't',
-					&usec);
+	r = idle_sd.sd_bus_get_property_trivial(s->bus, IDLE_LOGIND_NAME, IDLE_LOGIND_PATH,
+						IDLE_LOGIND_MANAGER, "InhibitDelayMaxUSec", &error,
+						't', &usec);
 	if (r < 0 || usec == 0) {
 		agent_log(LOG_WARNING, "logind: InhibitDelayMaxUSec: %s: assuming 5 s",
 			  r < 0 ? idle_logind_error(&error, r) : "0");
 		usec = 5000000;
 	}
-	sd_bus_error_free(&error);
+	idle_sd.sd_bus_error_free(&error);
 	return (int64_t)(usec / 1000);
 }
 
@@ -130,6 +139,7 @@ struct agent_shutdown *agent_shutdown_open(const char *address, const char *node
 					   size_t errlen)
 {
 	struct agent_shutdown *s = calloc(1, sizeof(*s));
+	char why[AGENT_ERR_LEN];
 	int r;
 
 	if (!s) {
@@ -138,18 +148,27 @@ struct agent_shutdown *agent_shutdown_open(const char *address, const char *node
 	}
 	s->inhibit_fd = -1;
 	snprintf(s->node, sizeof(s->node), "%s", node);
-	r = idle_logind_connect(address, &s->bus);
+	/* Without a bus there is no logind to ask: libsystemd is not even loaded. */
+	if (idle_logind_bus_missing(address)) {
+		r = -ENOENT;
+	} else if (idle_sd_load(why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "logind: %s", why);
+		free(s);
+		return NULL;
+	} else {
+		r = idle_logind_connect(address, &s->bus);
+	}
 	if (r < 0) {
 		snprintf(err, errlen, "logind: connecting to %s: %s",
 			 address[0] ? address : "the system bus", strerror(-r));
 		free(s);
 		return NULL;
 	}
-	r = sd_bus_add_match(s->bus, NULL,
-			     "type='signal',sender='" IDLE_LOGIND_NAME
-			     "',interface='" IDLE_LOGIND_MANAGER
-			     "',member='PrepareForShutdown',path='" IDLE_LOGIND_PATH "'",
-			     on_prepare, s);
+	r = idle_sd.sd_bus_add_match(s->bus, NULL,
+				     "type='signal',sender='" IDLE_LOGIND_NAME
+				     "',interface='" IDLE_LOGIND_MANAGER
+				     "',member='PrepareForShutdown',path='" IDLE_LOGIND_PATH "'",
+				     on_prepare, s);
 	if (r < 0) {
 		snprintf(err, errlen, "logind: watching PrepareForShutdown: %s", strerror(-r));
 		agent_shutdown_close(s);
@@ -178,9 +197,9 @@ int agent_shutdown_pollfd(struct agent_shutdown *s, struct pollfd *pfd)
 {
 	int ev;
 
-	if (!s->bus || (ev = sd_bus_get_events(s->bus)) < 0)
+	if (!s->bus || (ev = idle_sd.sd_bus_get_events(s->bus)) < 0)
 		return 0;
-	*pfd = (struct pollfd){.fd = sd_bus_get_fd(s->bus), .events = (short)ev};
+	*pfd = (struct pollfd){.fd = idle_sd.sd_bus_get_fd(s->bus), .events = (short)ev};
 	return pfd->fd >= 0;
 }
 
@@ -201,14 +220,21 @@ int64_t agent_shutdown_deadline(const struct agent_shutdown *s)
 
 static void release(struct agent_shutdown *s, int64_t now)
 {
+	char extra[96] = "";
+
 	if (s->inhibit_fd >= 0)
 		close(s->inhibit_fd);
 	s->inhibit_fd = -1;
 	s->phase = SD_DONE;
+	if (!s->cancel_jobs && s->norequeue)
+		snprintf(extra, sizeof(extra), ", %u of %u that may not be requeued cancelled",
+			 s->cancelled, s->norequeue);
 	agent_log(LOG_NOTICE,
-		  "shutdown: node %s drained, %u of %zu jobs %s%s in %" PRId64
+		  "shutdown: node %s drained, %u of %zu jobs %s%s%s in %" PRId64
 		  " ms: letting the shutdown go on",
-		  s->node, s->stopped, s->njobs, s->cancel_jobs ? "cancelled" : "requeued",
+		  s->node, s->cancel_jobs ? s->cancelled : s->requeued,
+		  s->cancel_jobs ? s->njobs : s->njobs - s->norequeue,
+		  s->cancel_jobs ? "cancelled" : "requeued", extra,
 		  s->pending ? " (calls still pending: the delay is spent)" : "",
 		  now - s->begun_ms);
 }
@@ -239,7 +265,8 @@ static void begin(struct agent_shutdown *s, const struct agent_params *p,
 	 * still pending, rather than nothing. */
 	s->release_ms = now + s->delay_max_ms - AGENT_SHUTDOWN_MARGIN_MS / 4;
 	s->cancel_jobs = p->pol.on_owner_return == IDLE_RETURN_CANCEL;
-	s->pending = s->stopped = s->failed = 0;
+	s->pending = 0;
+	s->requeued = s->cancelled = s->failed = s->norequeue = 0;
 	free(s->jobs);
 	s->jobs = NULL;
 	s->njobs = 0;
@@ -255,8 +282,9 @@ static void begin(struct agent_shutdown *s, const struct agent_params *p,
 }
 
 /*
- * The jobs are known: warn the running ones (suspended ones cannot catch a signal; they are
- * resumed just before their requeue, so they are not held). Every job is requeued when the
+ * The jobs are known: say in the reason if some may not be requeued, and warn the running
+ * ones (suspended ones cannot catch a signal; they are resumed just before their requeue, so
+ * they are not held). Every job is requeued when the
  * longest grace is over, cut to what the delay allows: one deadline, not one per job.
  */
 static void warn(struct agent_shutdown *s, struct agent_state *st, const struct agent_params *p,
@@ -266,9 +294,17 @@ static void warn(struct agent_shutdown *s, struct agent_state *st, const struct 
 	int64_t longest = 0;
 	size_t i;
 
+	/* The reason says it too: an admin reading sinfo -R sees why such a job ended. */
+	if (s->norequeue) {
+		char reason[AGENT_REASON_LEN];
+
+		snprintf(reason, sizeof(reason), AGENT_SHUTDOWN_REASON_NOREQUEUE, s->norequeue);
+		if (push_one(push, arg, AGENT_ACT_DRAIN, 0, 0, reason) < 0)
+			agent_log(LOG_ERR, "shutdown: out of memory: reason not updated");
+	}
 	for (i = 0; i < s->njobs; i++) {
 		struct agent_tjob none, *j = agent_job_find(st, s->jobs[i].id);
-		int64_t grace;
+		int64_t grace_ms;
 		int sig;
 
 		if (!s->jobs[i].running)
@@ -277,12 +313,12 @@ static void warn(struct agent_shutdown *s, struct agent_state *st, const struct 
 			memset(&none, 0, sizeof(none));
 			j = &none;
 		}
-		agent_job_warning(p, j, &sig, &grace);
+		agent_job_warning(p, j, &sig, &grace_ms);
 		if (sig <= 0)
 			continue;
 		if (push_one(push, arg, AGENT_ACT_SIGNAL, s->jobs[i].id, sig, NULL) == 0 &&
-		    grace * 1000 > longest)
-			longest = grace * 1000;
+		    grace_ms > longest)
+			longest = grace_ms;
 	}
 	if (longest > budget)
 		longest = budget > 0 ? budget : 0;
@@ -299,7 +335,9 @@ static void stop_jobs(struct agent_shutdown *s, agent_shutdown_push_fn push, voi
 
 	s->phase = SD_STOPPING;
 	for (i = 0; i < s->njobs; i++) {
-		if (push_one(push, arg, s->cancel_jobs ? AGENT_ACT_CANCEL : AGENT_ACT_REQUEUE,
+		bool cancel = s->cancel_jobs || !s->jobs[i].requeueable;
+
+		if (push_one(push, arg, cancel ? AGENT_ACT_CANCEL : AGENT_ACT_REQUEUE,
 			     s->jobs[i].id, 0, NULL) == 0)
 			s->pending++;
 		else
@@ -316,7 +354,7 @@ bool agent_shutdown_step(struct agent_shutdown *s, struct agent_state *st,
 	char err[AGENT_ERR_LEN];
 	int r = 0;
 
-	while (s->bus && (r = sd_bus_process(s->bus, NULL)) > 0)
+	while (s->bus && (r = idle_sd.sd_bus_process(s->bus, NULL)) > 0)
 		;
 	if (s->bus && r < 0) {
 		agent_log(LOG_ERR, "logind: connection lost (%s): shutdowns no longer watched",
@@ -374,13 +412,24 @@ void agent_shutdown_result(struct agent_shutdown *s, const struct agent_result *
 			if (j->completing || !(j->running || j->suspended))
 				continue;
 			s->jobs[s->njobs].id = j->id;
+			s->jobs[s->njobs].requeueable = j->requeueable;
 			s->jobs[s->njobs++].running = j->running;
+			if (!j->requeueable && !s->cancel_jobs) {
+				s->norequeue++;
+				agent_log(LOG_WARNING,
+					  "shutdown: job %" PRIu32
+					  " may not be requeued (--no-requeue"
+					  " or not a batch job): cancelled after its warning, since"
+					  " the power-off would end it",
+					  j->id);
+			}
 		}
+
 		/* The warning needs the policy: agent_shutdown_step() sends it next. */
 		s->phase = SD_LISTED;
 		return;
 	case SD_STOPPING:
-		if (r->act.kind != (s->cancel_jobs ? AGENT_ACT_CANCEL : AGENT_ACT_REQUEUE))
+		if (r->act.kind != AGENT_ACT_CANCEL && r->act.kind != AGENT_ACT_REQUEUE)
 			return;
 		for (i = 0; i < s->njobs && s->jobs[i].id != r->act.job; i++)
 			;
@@ -390,12 +439,19 @@ void agent_shutdown_result(struct agent_shutdown *s, const struct agent_result *
 		if (r->rc) {
 			s->failed++;
 			agent_log(LOG_ERR, "shutdown: job %" PRIu32 " not %s: %s", r->act.job,
-				  s->cancel_jobs ? "cancelled" : "requeued", r->err);
-		} else {
-			s->stopped++;
+				  r->act.kind == AGENT_ACT_CANCEL ? "cancelled" : "requeued",
+				  r->err);
+		} else if (r->act.kind == AGENT_ACT_CANCEL) {
+			s->cancelled++;
 			agent_log(LOG_NOTICE,
-				  "shutdown: %s job %" PRIu32 " (desktop shutting down)",
-				  s->cancel_jobs ? "cancelled" : "requeued", r->act.job);
+				  "shutdown: cancelled job %" PRIu32 " (desktop shutting down%s)",
+				  r->act.job,
+				  s->jobs[i].requeueable ? "" : "; it may not be requeued");
+		} else {
+			s->requeued++;
+			agent_log(LOG_NOTICE,
+				  "shutdown: requeued job %" PRIu32 " (desktop shutting down)",
+				  r->act.job);
 		}
 		if (!s->pending)
 			release(s, clock_mono_ms());

@@ -21,6 +21,10 @@
 /* The drain reason while the desktop goes down; the agent replaces it after the reboot. */
 #define AGENT_SHUTDOWN_REASON_REQUEUE AGENT_TAG " desktop shutting down (its jobs requeued)"
 #define AGENT_SHUTDOWN_REASON_CANCEL  AGENT_TAG " desktop shutting down (its jobs cancelled)"
+/* printf format, the number of jobs Slurm may not requeue (--no-requeue, not batch). */
+#define AGENT_SHUTDOWN_REASON_NOREQUEUE                                                            \
+	AGENT_TAG " desktop shutting down (its jobs requeued, but %u that may not be requeued"     \
+		  " cancelled)"
 
 /*
  * What is left of logind's delay for the Slurm calls after the warning: the drain, the listing

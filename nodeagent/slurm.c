@@ -224,6 +224,90 @@ static void fill_node(const node_info_t *n, struct agent_node *out)
 		out->reason_uid = n->reason_uid;
 		out->reason_time = n->reason_time;
 	}
+	copy_str(out->extra, sizeof(out->extra), n->extra);
+	out->weight = n->weight;
+	copy_str(out->features_avail, sizeof(out->features_avail), n->features);
+}
+
+/* For bsearch() over the fleet's nodes sorted by name. */
+static int fleet_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct agent_fleet_node *)a)->node.name,
+		      ((const struct agent_fleet_node *)b)->node.name);
+}
+
+/* Counts job [j] on every node of its allocation in [sorted] (by name). */
+static void fleet_count(struct agent_fleet_node *sorted, size_t n, const slurm_job_info_t *j)
+{
+	uint32_t base = j->job_state & JOB_STATE_BASE;
+	struct agent_fleet_node key, *f;
+	hostlist_t hl;
+	char *h;
+
+	if ((base != JOB_RUNNING && base != JOB_SUSPENDED) || (j->job_state & JOB_COMPLETING) ||
+	    !j->nodes || !*j->nodes || !(hl = slurm_hostlist_create(j->nodes)))
+		return;
+	while ((h = slurm_hostlist_shift(hl))) {
+		copy_str(key.node.name, sizeof(key.node.name), h);
+		free(h);
+		f = bsearch(&key, sorted, n, sizeof(*sorted), fleet_cmp);
+		if (f && base == JOB_RUNNING)
+			f->running++;
+		else if (f)
+			f->suspended++;
+	}
+	slurm_hostlist_destroy(hl);
+}
+
+int agent_slurm_fleet(struct agent_fleet_node **nodes, size_t *nnodes, char *err, size_t errlen)
+{
+	node_info_msg_t *ni = NULL;
+	job_info_msg_t *ji = NULL;
+	struct agent_fleet_node *out, *sorted;
+	size_t i, n;
+
+	*nodes = NULL;
+	*nnodes = 0;
+	if (slurm_load_node(0, &ni, SHOW_ALL) != SLURM_SUCCESS)
+		return fail(err, errlen, "read", "the nodes");
+	if (slurm_load_jobs(0, &ji, SHOW_ALL) != SLURM_SUCCESS) {
+		slurm_free_node_info_msg(ni);
+		return fail(err, errlen, "read", "the jobs");
+	}
+	n = ni->record_count;
+	out = calloc(n ? n : 1, sizeof(*out));
+	sorted = calloc(n ? n : 1, sizeof(*sorted));
+	if (!out || !sorted) {
+		free(out);
+		free(sorted);
+		slurm_free_node_info_msg(ni);
+		slurm_free_job_info_msg(ji);
+		return fail_msg(err, errlen, "read", "the nodes", strerror(ENOMEM));
+	}
+	for (i = 0; i < n; i++) {
+		const node_info_t *x = &ni->node_array[i];
+
+		fill_node(x, &out[i].node);
+		copy_str(out[i].features, sizeof(out[i].features),
+			 x->features_act && *x->features_act ? x->features_act : x->features);
+	}
+	/* Jobs are counted on a copy sorted by name, then copied back in slurmctld's order. */
+	memcpy(sorted, out, n * sizeof(*out));
+	qsort(sorted, n, sizeof(*sorted), fleet_cmp);
+	for (i = 0; i < ji->record_count; i++)
+		fleet_count(sorted, n, &ji->job_array[i]);
+	for (i = 0; i < n; i++) {
+		struct agent_fleet_node *f =
+		    bsearch(&out[i], sorted, n, sizeof(*sorted), fleet_cmp);
+
+		out[i] = *f;
+	}
+	free(sorted);
+	slurm_free_node_info_msg(ni);
+	slurm_free_job_info_msg(ji);
+	*nodes = out;
+	*nnodes = n;
+	return ok();
 }
 
 /*
@@ -326,6 +410,31 @@ int agent_slurm_drain(const char *node, const char *reason, char *err, size_t er
 	m.reason_uid = getuid();
 	if (slurm_update_node(&m) != SLURM_SUCCESS)
 		return fail(err, errlen, "drain", node);
+	return ok();
+}
+
+/*
+ * The one update of the fields the agent publishes (slurm.h). The available and the active
+ * Features are set together: slurmctld 22.05 copies new available Features into the active
+ * ones only after checking that the active ones are a subset of them, so an update that
+ * drops a feature (a shorter window predicted) is refused with "Active features not subset
+ * of available features" unless the active list comes with it. Desktops run no node_features
+ * plugin, for which the two would differ until a reboot.
+ */
+int agent_slurm_set_attrs(const char *node, const struct agent_node_attrs *a, char *err,
+			  size_t errlen)
+{
+	update_node_msg_t m;
+
+	slurm_init_update_node_msg(&m);
+	m.node_names = (char *)node;
+	m.extra = (char *)a->extra;
+	if (a->weight)
+		m.weight = a->weight;
+	m.features = (char *)a->features;
+	m.features_act = (char *)a->features;
+	if (slurm_update_node(&m) != SLURM_SUCCESS)
+		return fail(err, errlen, "update", node);
 	return ok();
 }
 

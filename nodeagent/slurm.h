@@ -14,37 +14,25 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
-#define AGENT_REASON_LEN 256
-#define AGENT_NODE_LEN	 64
+#include "model.h"
 
-/* What slurmctld says of one node. */
-struct agent_node {
-	char name[AGENT_NODE_LEN];
-	char state[32];	     /* base state as Slurm names it: "IDLE", "ALLOCATED", "DOWN" ... */
-	bool drain;	     /* the DRAIN flag is set */
-	bool down;	     /* base state DOWN */
-	bool not_responding; /* the NO_RESPOND flag */
-	char reason[AGENT_REASON_LEN]; /* "" if none */
-	uint32_t reason_uid;	       /* who set the reason */
-	time_t reason_time;
+/*
+ * What agent_slurm_set_attrs() changes on a node, in one update: the fields the agent
+ * publishes besides its drains (the emergency mode, the predicted idle window).
+ */
+struct agent_node_attrs {
+	const char *extra;    /* the new Extra, or NULL to leave it */
+	uint32_t weight;      /* the new Weight, or 0 to leave it */
+	const char *features; /* the new available Features ("" clears them), or NULL */
 };
 
-/* A job that has (part of) its allocation on a node. */
-struct agent_job {
-	uint32_t id;
-	uint32_t user_id;
-	char state[24];	  /* "RUNNING", "SUSPENDED", "PENDING", ... */
-	bool running;	  /* RUNNING (a job still COMPLETING is not: see completing) */
-	bool suspended;	  /* SUSPENDED */
-	bool requeueable; /* batch job whose requeue flag is set */
-	bool batch;	  /* a batch job (sbatch), not an interactive allocation */
-	time_t start_time;
-	time_t suspend_time; /* when it was suspended if SUSPENDED now, else 0 */
-	bool completing;     /* ending (or being requeued): processes being killed, nothing to do */
-	bool held;	     /* PENDING with priority 0 (held): never starts until released */
-};
+/*
+ * Every node of the cluster, in slurmctld's order, each with its running and suspended jobs,
+ * in a malloc'd array the caller frees. Two RPCs whatever the cluster's size:
+ * slurm_load_node() and slurm_load_jobs() once each. Returns 0, or -1 with [err] filled.
+ */
+int agent_slurm_fleet(struct agent_fleet_node **nodes, size_t *nnodes, char *err, size_t errlen);
 
 /* slurm_init(); call once before the others. [conf] NULL uses $SLURM_CONF or the default. */
 int agent_slurm_init(const char *conf, char *err, size_t errlen);
@@ -61,6 +49,10 @@ int agent_slurm_node_of_host(const char *host, char *node, size_t len, char *err
 
 /* Sets DRAIN with [reason] (which must be non-empty). */
 int agent_slurm_drain(const char *node, const char *reason, char *err, size_t errlen);
+
+/* Sets what [a] says on [node], the rest untouched. */
+int agent_slurm_set_attrs(const char *node, const struct agent_node_attrs *a, char *err,
+			  size_t errlen);
 
 /* Clears DRAIN (RESUME). */
 int agent_slurm_resume(const char *node, char *err, size_t errlen);

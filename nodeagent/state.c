@@ -9,9 +9,12 @@
  *   hold UNTIL_MS UID USER REASON...
  *   job ID FATE FATE_MS SUSPENDED_MS
  *   signal ID SIGNO SECONDS     a running job's --desktop-signal (from the plugin's job-start)
+ *   stopped ID MS               the job's processes stopped on the desktop by idleaccd
+ *                               (localstop.c) at MS, which only idleaccd continues
  *   refused ID MS               a job refused here, whose exclusion of this node is lifted
  *                               once the desktop is offered again
- * The last two lines came later; version 1 files without them still load.
+ * The last three lines came later; version 1 files without them still load. Which records
+ * are written, and which fates are read back, is job.c's rule (agent_job_saved).
  *
  * Times in the file are on the wall clock (ms since the epoch), the agent's own on the
  * monotonic one, which starts again at every boot: a time is converted with the wall clock's
@@ -25,17 +28,14 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <syslog.h>
-#include <unistd.h>
 
 #include "cycle.h"
+#include "file.h"
 #include "signame.h"
 #include "state.h"
 
@@ -45,27 +45,14 @@
 
 int agent_state_save(const struct agent_state *st, const char *path, char *err, size_t errlen)
 {
-	char tmp[4096], dir[4096];
+	char *text = NULL;
+	size_t len = 0, i;
 	FILE *f;
-	size_t i;
-	int fd, dfd;
+	int rc;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -1;
-	}
-	/*
-	 * A new file, never one found there: not a link root would write through, nor a file
-	 * someone else prepared. One left by a crash in the middle of a save is ours: removed
-	 * (unlink removes a link, not its target) and made again.
-	 */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	/* Written in full in memory, then replaces the file at once (file.h). */
+	if (!(f = open_memstream(&text, &len))) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	fprintf(f, "# idleaccd state: jobs it suspended or refused and the console hold; do not"
@@ -78,8 +65,7 @@ int agent_state_save(const struct agent_state *st, const char *path, char *err, 
 	for (i = 0; i < st->njobs; i++) {
 		const struct agent_tjob *j = &st->jobs[i];
 
-		if (j->fate == AGENT_JOB_SUSPENDED || j->fate == AGENT_JOB_KEPT ||
-		    j->fate == AGENT_JOB_WARN_REQUEUE || j->fate == AGENT_JOB_WARN_CANCEL)
+		if (agent_fate_saved(j->fate))
 			fprintf(f, "job %" PRIu32 " %s %" PRId64 " %" PRId64 "\n", j->id,
 				agent_fate_name(j->fate), agent_wall_ms(st, j->fate_ms),
 				agent_wall_ms(st, j->suspended_ms));
@@ -92,44 +78,22 @@ int agent_state_save(const struct agent_state *st, const char *path, char *err, 
 		if (j->warn_sig)
 			fprintf(f, "signal %" PRIu32 " %d %" PRId64 "\n", j->id, j->warn_sig,
 				j->warn_secs);
+		if (j->local_stop)
+			fprintf(f, "stopped %" PRIu32 " %" PRId64 "\n", j->id,
+				agent_wall_ms(st, j->local_stop_ms));
 	}
 	for (i = 0; i < st->nrefused; i++)
 		fprintf(f, "refused %" PRIu32 " %" PRId64 "\n", st->refused[i].id,
 			agent_wall_ms(st, st->refused[i].ms));
-	if (fflush(f) || fsync(fd) || ferror(f)) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		fclose(f);
-		unlink(tmp);
+	if (ferror(f) | fclose(f)) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		free(text);
 		return -1;
 	}
-	fclose(f);
-	if (rename(tmp, path) < 0) {
-		snprintf(err, errlen, "rename %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	/* The rename itself must reach the disk before we act on what the file says. */
-	snprintf(dir, sizeof(dir), "%s", path);
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-}
-
-static int parse_fate(const char *s, enum agent_fate *f)
-{
-	static const enum agent_fate kept[] = {AGENT_JOB_SUSPENDED, AGENT_JOB_KEPT,
-					       AGENT_JOB_WARN_REQUEUE, AGENT_JOB_WARN_CANCEL};
-	size_t i;
-
-	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
-		if (!strcmp(s, agent_fate_name(kept[i]))) {
-			*f = kept[i];
-			return 0;
-		}
-	return -1;
+	/* 0600: which jobs were stopped, and who holds the console, are root's. */
+	rc = agent_file_replace(path, ".tmp", text, len, 0600, true, err, errlen);
+	free(text);
+	return rc;
 }
 
 /*
@@ -217,85 +181,168 @@ static int u32_field(const char *line, int n, uint32_t *v)
 	return 0;
 }
 
+/*
+ * The record of job [id] among those read, made (as a job only seen running) if no line named
+ * it yet: a job line, if any, comes first. NULL if the table is full.
+ */
+static struct agent_tjob *parse_job(struct parse *ps, uint32_t id)
+{
+	size_t k;
+
+	for (k = 0; k < ps->njobs; k++)
+		if (ps->jobs[k].id == id)
+			return &ps->jobs[k];
+	if (ps->njobs >= AGENT_MAX_JOBS)
+		return NULL;
+	agent_job_init(&ps->jobs[ps->njobs], id, AGENT_JOB_SEEN, 0);
+	return &ps->jobs[ps->njobs++];
+}
+
+/*
+ * One parser per kind of line: [line] (NUL-terminated, its first word already matched) into
+ * [ps]. Each returns 0, 1 for a line of another node (the message in [err]), or -1 for a
+ * malformed line.
+ */
+typedef int (*line_fn)(struct parse *ps, const struct agent_state *st, const char *line,
+		       int64_t now_ms, char *err, size_t errlen);
+
+static int line_version(struct parse *ps, const struct agent_state *st, const char *line,
+			int64_t now_ms, char *err, size_t errlen)
+{
+	char rest[2];
+	int64_t v;
+
+	(void)st, (void)now_ms, (void)err, (void)errlen;
+	if (i64_field(line, 1, &v) < 0 || v != STATE_VERSION || field(line, 2, rest, 2) == 0)
+		return -1;
+	ps->version = STATE_VERSION;
+	return 0;
+}
+
+static int line_node(struct parse *ps, const struct agent_state *st, const char *line,
+		     int64_t now_ms, char *err, size_t errlen)
+{
+	char name[AGENT_NODE_LEN];
+
+	(void)now_ms;
+	if (field(line, 1, name, sizeof(name)) < 0)
+		return -1;
+	if (strcmp(name, st->name)) {
+		snprintf(err, errlen, "written for node %s, not %s", name, st->name);
+		return 1;
+	}
+	ps->node_ok = true;
+	return 0;
+}
+
+static int line_hold(struct parse *ps, const struct agent_state *st, const char *line,
+		     int64_t now_ms, char *err, size_t errlen)
+{
+	int64_t until;
+	uint32_t uid;
+	int off = 0;
+
+	(void)st, (void)now_ms, (void)err, (void)errlen;
+	if (i64_field(line, 1, &until) < 0 || u32_field(line, 2, &uid) < 0 ||
+	    field(line, 3, ps->hold_user, sizeof(ps->hold_user)) < 0 ||
+	    sscanf(line, "hold %*s %*s %*s %n", &off) < 0 || !off || !line[off])
+		return -1;
+	ps->hold_until = until;
+	ps->hold_uid = uid;
+	snprintf(ps->hold_reason, sizeof(ps->hold_reason), "%s", line + off);
+	return 0;
+}
+
+static int line_job(struct parse *ps, const struct agent_state *st, const char *line,
+		    int64_t now_ms, char *err, size_t errlen)
+{
+	char fate[24];
+	enum agent_fate f;
+	int64_t fate_ms, susp_ms;
+	uint32_t id;
+
+	(void)err, (void)errlen;
+	if (u32_field(line, 1, &id) < 0 || field(line, 2, fate, sizeof(fate)) < 0 ||
+	    i64_field(line, 3, &fate_ms) < 0 || i64_field(line, 4, &susp_ms) < 0 ||
+	    ps->njobs >= AGENT_MAX_JOBS || agent_fate_parse(fate, &f) < 0 || !agent_fate_saved(f))
+		return -1;
+	agent_job_init(&ps->jobs[ps->njobs], id, f, from_wall(st, fate_ms, now_ms));
+	ps->jobs[ps->njobs++].suspended_ms = from_wall(st, susp_ms, now_ms);
+	return 0;
+}
+
+static int line_signal(struct parse *ps, const struct agent_state *st, const char *line,
+		       int64_t now_ms, char *err, size_t errlen)
+{
+	struct agent_tjob *j;
+	int64_t sig, secs;
+	uint32_t id;
+
+	(void)st, (void)now_ms, (void)err, (void)errlen;
+	/* The bounds of SIG@SECONDS, as the plugin's job-start is held to. */
+	if (u32_field(line, 1, &id) < 0 || i64_field(line, 2, &sig) < 0 || sig < 1 ||
+	    sig > SIGNAME_NUM_MAX || i64_field(line, 3, &secs) < 0 || secs < 0 ||
+	    secs > SIGNAME_MAX_GRACE || !(j = parse_job(ps, id)))
+		return -1;
+	j->warn_sig = (int)sig;
+	j->warn_secs = secs;
+	return 0;
+}
+
+static int line_stopped(struct parse *ps, const struct agent_state *st, const char *line,
+			int64_t now_ms, char *err, size_t errlen)
+{
+	struct agent_tjob *j;
+	int64_t ms;
+	uint32_t id;
+
+	(void)err, (void)errlen;
+	if (u32_field(line, 1, &id) < 0 || i64_field(line, 2, &ms) < 0 || !(j = parse_job(ps, id)))
+		return -1;
+	j->local_stop = true;
+	j->local_stop_ms = from_wall(st, ms, now_ms);
+	return 0;
+}
+
+static int line_refused(struct parse *ps, const struct agent_state *st, const char *line,
+			int64_t now_ms, char *err, size_t errlen)
+{
+	struct agent_refused *r = &ps->refused[ps->nrefused];
+	int64_t ms;
+	uint32_t id;
+
+	(void)err, (void)errlen;
+	if (ps->nrefused >= AGENT_MAX_REFUSED || u32_field(line, 1, &id) < 0 ||
+	    i64_field(line, 2, &ms) < 0)
+		return -1;
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	r->ms = from_wall(st, ms, now_ms);
+	ps->nrefused++;
+	return 0;
+}
+
+/* One line of the file, by its first word; an unknown word is a malformed line. */
 static int parse_line(struct parse *ps, const struct agent_state *st, const char *line,
 		      int64_t now_ms, char *err, size_t errlen)
 {
-	char word[16], s1[AGENT_NODE_LEN], fate[24];
-	int64_t a, b;
-	uint32_t id;
-	size_t k;
-	int off = 0;
+	static const struct {
+		const char *word;
+		line_fn fn;
+	} kinds[] = {
+	    {"version", line_version}, {"node", line_node},	{"hold", line_hold},
+	    {"job", line_job},	       {"signal", line_signal}, {"stopped", line_stopped},
+	    {"refused", line_refused},
+	};
+	char word[16];
+	size_t i;
 
 	if (field(line, 0, word, sizeof(word)) < 0)
 		return -1;
-	if (!strcmp(word, "version")) {
-		if (i64_field(line, 1, &a) < 0 || a != STATE_VERSION || field(line, 2, s1, 2) == 0)
-			return -1;
-		ps->version = STATE_VERSION;
-	} else if (!strcmp(word, "node")) {
-		if (field(line, 1, s1, sizeof(s1)) < 0)
-			return -1;
-		if (strcmp(s1, st->name)) {
-			snprintf(err, errlen, "written for node %s, not %s", s1, st->name);
-			return 1;
-		}
-		ps->node_ok = true;
-	} else if (!strcmp(word, "hold")) {
-		if (i64_field(line, 1, &a) < 0 || u32_field(line, 2, &id) < 0 ||
-		    field(line, 3, ps->hold_user, sizeof(ps->hold_user)) < 0 ||
-		    sscanf(line, "hold %*s %*s %*s %n", &off) < 0 || !off || !line[off])
-			return -1;
-		ps->hold_until = a;
-		ps->hold_uid = id;
-		snprintf(ps->hold_reason, sizeof(ps->hold_reason), "%s", line + off);
-	} else if (!strcmp(word, "job")) {
-		struct agent_tjob *j = &ps->jobs[ps->njobs < AGENT_MAX_JOBS ? ps->njobs : 0];
-
-		if (u32_field(line, 1, &id) < 0 || field(line, 2, fate, sizeof(fate)) < 0 ||
-		    i64_field(line, 3, &a) < 0 || i64_field(line, 4, &b) < 0 ||
-		    ps->njobs >= AGENT_MAX_JOBS)
-			return -1;
-		memset(j, 0, sizeof(*j));
-		if (parse_fate(fate, &j->fate))
-			return -1;
-		j->id = id;
-		j->fate_ms = from_wall(st, a, now_ms);
-		j->suspended_ms = from_wall(st, b, now_ms);
-		/* Until a listing says otherwise: a suspended job may be requeued. */
-		j->can_requeue = true;
-		j->suspended = j->fate == AGENT_JOB_SUSPENDED || j->fate == AGENT_JOB_KEPT;
-		ps->njobs++;
-	} else if (!strcmp(word, "signal")) {
-		/* The bounds of SIG@SECONDS, as the plugin's job-start is held to. */
-		if (u32_field(line, 1, &id) < 0 || i64_field(line, 2, &b) < 0 || b < 1 ||
-		    b > SIGNAME_NUM_MAX || i64_field(line, 3, &a) < 0 || a < 0 ||
-		    a > SIGNAME_MAX_GRACE)
-			return -1;
-		/* A job line, if any, comes first; else a job only seen running. */
-		for (k = 0; k < ps->njobs && ps->jobs[k].id != id; k++)
-			;
-		if (k == ps->njobs) {
-			if (ps->njobs >= AGENT_MAX_JOBS)
-				return -1;
-			memset(&ps->jobs[k], 0, sizeof(ps->jobs[k]));
-			ps->jobs[k].id = id;
-			ps->jobs[k].can_requeue = true;
-			ps->njobs++;
-		}
-		ps->jobs[k].warn_sig = (int)b;
-		ps->jobs[k].warn_secs = a;
-	} else if (!strcmp(word, "refused")) {
-		if (u32_field(line, 1, &id) < 0 || i64_field(line, 2, &a) < 0 ||
-		    ps->nrefused >= AGENT_MAX_REFUSED)
-			return -1;
-		memset(&ps->refused[ps->nrefused], 0, sizeof(ps->refused[0]));
-		ps->refused[ps->nrefused].id = id;
-		ps->refused[ps->nrefused].ms = from_wall(st, a, now_ms);
-		ps->nrefused++;
-	} else {
-		return -1;
-	}
-	return 0;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(word, kinds[i].word))
+			return kinds[i].fn(ps, st, line, now_ms, err, errlen);
+	return -1;
 }
 
 int agent_state_parse(struct agent_state *st, const char *name, const char *buf, size_t len,
@@ -346,7 +393,7 @@ int agent_state_parse(struct agent_state *st, const char *name, const char *buf,
 	st->nrefused = ps.nrefused;
 	/* With holds turned off (max_hold 0) none is kept; else it ends by max_hold from now. */
 	st->hold_until_ms =
-	    max_hold > 0 ? from_wall(st, ps.hold_until, now_ms + max_hold * 1000) : 0;
+	    max_hold > 0 ? from_wall(st, ps.hold_until, now_ms + agent_secs_ms(max_hold)) : 0;
 	if (st->hold_until_ms) {
 		st->hold_uid = ps.hold_uid;
 		snprintf(st->hold_user, sizeof(st->hold_user), "%s", ps.hold_user);
@@ -358,49 +405,12 @@ int agent_state_parse(struct agent_state *st, const char *name, const char *buf,
 int agent_state_load(struct agent_state *st, const char *path, int64_t now_ms, int64_t max_hold,
 		     char *err, size_t errlen)
 {
-	struct stat sb;
+	size_t got;
 	char *buf;
-	ssize_t n;
-	size_t got = 0;
-	int fd, r;
+	int r;
 
-	/*
-	 * Not blocking (a FIFO put there would hold the open, and then the read, forever), not
-	 * through a link, and only a regular file is read.
-	 */
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: %s", path,
-			 errno == ELOOP ? "a symbolic link, not a file" : strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > STATE_FILE_MAX) {
-		snprintf(err, errlen, "%s: %s", path,
-			 !S_ISREG(sb.st_mode) ? "not a regular file" : "larger than 1 MiB");
-		close(fd);
-		return -1;
-	}
-	buf = malloc((size_t)sb.st_size + 1);
-	if (!buf) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		close(fd);
-		return -1;
-	}
-	while (got < (size_t)sb.st_size &&
-	       (n = read(fd, buf + got, (size_t)sb.st_size - got)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			free(buf);
-			close(fd);
-			return -1;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
+	if ((r = agent_file_read(path, STATE_FILE_MAX, &buf, &got, err, errlen)) <= 0)
+		return r;
 	r = agent_state_parse(st, path, buf, got, now_ms, max_hold, err, errlen);
 	free(buf);
 	return r;

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "emergency.h"
 #include "log.h"
 #include "slurm.h"
 #include "worker.h"
@@ -54,6 +55,11 @@ struct agent_worker {
 	char node[AGENT_NODE_LEN];
 	bool offline;			 /* the last call could not reach slurmctld (worker-only) */
 	char offline_err[AGENT_ERR_LEN]; /* why, for the calls not tried meanwhile */
+	/* Emergency mode (emergency.h), under [lock]: read at every reconcile. */
+	char emerg_part[64]; /* the emergency partition; "" while the main thread set none */
+	int emerg_seen;	     /* what the last reconcile read: 1 on, 0 off, -1 not yet */
+	/* Predicted idle windows (predict.h), under [lock]: published at reconciles and resumes. */
+	struct agent_predict_pub pred; /* what the node should show; bucket -1: nothing */
 };
 
 static void fail(struct agent_result *r, const char *err)
@@ -61,6 +67,144 @@ static void fail(struct agent_result *r, const char *err)
 	r->rc = -1;
 	r->unreachable = agent_slurm_unreachable();
 	snprintf(r->err, sizeof(r->err), "%s", err);
+}
+
+/*
+ * A reconcile's look at the emergency switch: one partition read (a "no change" answer while
+ * nobody switches), and, when the mode differs from what the node's Extra says, the report
+ * of the mode this agent now runs with. A failure is logged, never fails the reconcile: the
+ * agent keeps the mode it has and the next reconcile tries again.
+ */
+static void emergency_reconcile(struct agent_worker *w, struct agent_node *node)
+{
+	char part[sizeof(w->emerg_part)], err[AGENT_ERR_LEN];
+	const char *want;
+	bool on, member;
+
+	pthread_mutex_lock(&w->lock);
+	snprintf(part, sizeof(part), "%s", w->emerg_part);
+	pthread_mutex_unlock(&w->lock);
+	if (!part[0])
+		return;
+	if (agent_emergency_read(part, w->node, &on, &member, err, sizeof(err)) < 0) {
+		agent_log(LOG_WARNING, "emergency: %s", err);
+		return;
+	}
+	on = on && member; /* a desktop outside the partition stays normal */
+	want = agent_emergency_extra(on);
+	pthread_mutex_lock(&w->lock);
+	w->emerg_seen = on;
+	pthread_mutex_unlock(&w->lock);
+	if (!strcmp(node->extra, want))
+		return;
+	if (agent_emergency_report(w->node, want, err, sizeof(err)) < 0)
+		agent_log(LOG_WARNING, "emergency: %s", err);
+	else
+		snprintf(node->extra, sizeof(node->extra), "%s", want);
+}
+
+/*
+ * The predicted idle window onto the node just read ([node]), through the same update as the
+ * emergency report (agent_slurm_set_attrs): only when its Weight or idle_Nh Features differ
+ * from the prediction's bucket, so at most one RPC per change of bucket. A failure is logged
+ * and tried again at the next reconcile; it never fails the call it rides on.
+ */
+static void predict_publish(struct agent_worker *w, struct agent_node *node)
+{
+	struct agent_predict_pub pub;
+	struct agent_node_attrs a = {0};
+	char feat[sizeof(node->features_avail)], err[AGENT_ERR_LEN];
+
+	pthread_mutex_lock(&w->lock);
+	pub = w->pred;
+	pthread_mutex_unlock(&w->lock);
+	if (pub.bucket < 0)
+		return;
+	if (agent_predict_features(node->features_avail, pub.features, feat, sizeof(feat)) < 0) {
+		agent_log(LOG_WARNING, "predict: the Features of %s leave no room for %s", w->node,
+			  pub.features);
+		return;
+	}
+	if (node->weight == pub.weight && !strcmp(feat, node->features_avail))
+		return;
+	a.weight = pub.weight;
+	a.features = feat;
+	if (agent_slurm_set_attrs(w->node, &a, err, sizeof(err)) < 0) {
+		agent_log(LOG_WARNING, "predict: %s", err);
+		return;
+	}
+	agent_log(LOG_INFO,
+		  "predict: node %s Weight %" PRIu32 ", Features \"%s\" (was %" PRIu32 ", \"%s\")",
+		  w->node, pub.weight, feat, node->weight, node->features_avail);
+	node->weight = pub.weight;
+	snprintf(node->features_avail, sizeof(node->features_avail), "%s", feat);
+}
+
+void agent_worker_predict(struct agent_worker *w, const struct agent_predict_pub *pub)
+{
+	pthread_mutex_lock(&w->lock);
+	if (pub)
+		w->pred = *pub;
+	else
+		w->pred.bucket = -1;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void agent_worker_emergency(struct agent_worker *w, const char *partition)
+{
+	pthread_mutex_lock(&w->lock);
+	snprintf(w->emerg_part, sizeof(w->emerg_part), "%s", partition);
+	pthread_mutex_unlock(&w->lock);
+}
+
+int agent_worker_emergency_seen(struct agent_worker *w)
+{
+	int v;
+
+	pthread_mutex_lock(&w->lock);
+	v = w->emerg_seen;
+	pthread_mutex_unlock(&w->lock);
+	return v;
+}
+
+/*
+ * Drains or resumes the node, after reading it: a node an admin (or another tool) drained is
+ * not ours to touch, and resuming a node that is not drained has nothing to do (both
+ * skipped). On success the node record in [r] shows what slurmctld now holds.
+ */
+static void drain_or_resume(struct agent_worker *w, struct agent_result *r)
+{
+	const struct agent_action *a = &r->act;
+	char err[AGENT_ERR_LEN] = "";
+	int rc;
+
+	if (agent_slurm_node(w->node, &r->node, err, sizeof(err)) < 0) {
+		fail(r, err);
+		return;
+	}
+	r->have_node = true;
+	if (agent_node_foreign(&r->node) || (a->kind == AGENT_ACT_RESUME && !r->node.drain)) {
+		r->skipped = true;
+		return;
+	}
+	if (a->kind == AGENT_ACT_DRAIN) {
+		rc = agent_slurm_drain(w->node, a->reason, err, sizeof(err));
+		if (!rc) {
+			r->node.drain = true;
+			snprintf(r->node.reason, sizeof(r->node.reason), "%s", a->reason);
+			r->node.reason_uid = (uint32_t)getuid();
+			r->node.reason_time = time(NULL);
+		}
+	} else {
+		predict_publish(w, &r->node); /* placed by the prediction from the start */
+		rc = agent_slurm_resume(w->node, err, sizeof(err));
+		if (!rc) {
+			r->node.drain = false;
+			r->node.reason[0] = '\0';
+		}
+	}
+	if (rc < 0)
+		fail(r, err);
 }
 
 static void run(struct agent_worker *w, struct agent_result *r)
@@ -86,6 +230,8 @@ static void run(struct agent_worker *w, struct agent_result *r)
 			return;
 		}
 		r->have_node = true;
+		emergency_reconcile(w, &r->node);
+		predict_publish(w, &r->node);
 		/* fall through */
 	case AGENT_ACT_JOBS:
 		if (agent_slurm_jobs(w->node, &r->jobs, &r->njobs, err, sizeof(err)) < 0) {
@@ -96,32 +242,8 @@ static void run(struct agent_worker *w, struct agent_result *r)
 		return;
 	case AGENT_ACT_DRAIN:
 	case AGENT_ACT_RESUME:
-		if (agent_slurm_node(w->node, &r->node, err, sizeof(err)) < 0) {
-			fail(r, err);
-			return;
-		}
-		r->have_node = true;
-		if (agent_node_foreign(&r->node) ||
-		    (a->kind == AGENT_ACT_RESUME && !r->node.drain)) {
-			r->skipped = true;
-			return;
-		}
-		if (a->kind == AGENT_ACT_DRAIN) {
-			rc = agent_slurm_drain(w->node, a->reason, err, sizeof(err));
-			if (!rc) {
-				r->node.drain = true;
-				snprintf(r->node.reason, sizeof(r->node.reason), "%s", a->reason);
-				r->node.reason_uid = (uint32_t)getuid();
-				r->node.reason_time = time(NULL);
-			}
-		} else {
-			rc = agent_slurm_resume(w->node, err, sizeof(err));
-			if (!rc) {
-				r->node.drain = false;
-				r->node.reason[0] = '\0';
-			}
-		}
-		break;
+		drain_or_resume(w, r);
+		return;
 	case AGENT_ACT_SUSPEND:
 		rc = agent_slurm_suspend(a->job, err, sizeof(err));
 		break;
@@ -156,6 +278,7 @@ static void *worker_main(void *arg)
 	for (;;) {
 		struct item *it;
 		uint64_t one = 1;
+		struct timespec t0, t1;
 
 		while (!w->todo && !w->stop)
 			pthread_cond_wait(&w->cond, &w->lock);
@@ -169,7 +292,13 @@ static void *worker_main(void *arg)
 
 		memset(&it->res, 0, sizeof(it->res));
 		it->res.act = it->act;
+		it->res.call_us = w->offline && it->act.kind != AGENT_ACT_RECONCILE ? -1 : 0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		run(w, &it->res);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (it->res.call_us == 0) /* the metrics' Slurm call latency (metrics.c) */
+			it->res.call_us =
+			    (t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
 		if (it->res.rc == 0)
 			w->offline = false;
 		else if (it->res.unreachable && !w->offline) {
@@ -211,6 +340,8 @@ struct agent_worker *agent_worker_start(const char *node, char *err, size_t errl
 		return NULL;
 	}
 	snprintf(w->node, sizeof(w->node), "%s", node);
+	w->emerg_seen = -1;
+	w->pred.bucket = -1;
 	w->todo_tail = &w->todo;
 	w->done_tail = &w->done;
 	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

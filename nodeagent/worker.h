@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "plan.h"
+#include "predict.h"
 
 struct agent_worker;
 
@@ -26,6 +27,23 @@ int agent_worker_push(struct agent_worker *w, const struct agent_action *a);
 
 /* Takes the next result into [r] (free r->jobs after use); returns 1, or 0 if none. */
 int agent_worker_pop(struct agent_worker *w, struct agent_result *r);
+
+/*
+ * Emergency mode: each reconcile from now on also reads the switch, partition [partition]
+ * (emergency.h), and reports the mode in the node's Extra field when it changed.
+ */
+void agent_worker_emergency(struct agent_worker *w, const char *partition);
+
+/* What the last reconcile read of the switch: 1 on, 0 off, -1 nothing yet. */
+int agent_worker_emergency_seen(struct agent_worker *w);
+
+/*
+ * Predicted idle windows (predict.h): from now on each reconcile, and each resume before
+ * the node is offered, sets the node's Weight and idle_Nh Features to [pub] when they differ
+ * from what slurmctld shows (one update, only when the bucket changed). [pub] NULL, or
+ * with bucket -1, publishes nothing (what is on the node stays).
+ */
+void agent_worker_predict(struct agent_worker *w, const struct agent_predict_pub *pub);
 
 /*
  * Stops the thread: waits up to [timeout_ms] for the call in progress. Returns true if the

@@ -95,7 +95,7 @@ static void open_source(void)
 static void sample(int64_t now, struct idle_snapshot *snap)
 {
 	memset(snap, 0, sizeof(*snap));
-	idle_src_evdev.sample(st, now, snap);
+	idle_src_evdev.sample(st, now, NULL, snap);
 }
 
 /* Writes one event at [ms] after the epoch. */
@@ -316,7 +316,7 @@ START_TEST(test_poll)
 }
 END_TEST
 
-/* The same through the public sampler: the wiring of ctx.c. */
+/* The same through the public sampler: the wiring of sampler.c. */
 START_TEST(test_public_api)
 {
 	struct idle_snapshot snap;
@@ -331,7 +331,7 @@ START_TEST(test_public_api)
 	memset(&src, 0, sizeof(src));
 	src.enabled[IDLE_SRC_EVDEV] = true;
 	strcpy(src.evdev_dir, "/dev/input");
-	ctx = idle_open(&src, root, err, sizeof(err));
+	ctx = idle_open(&src, root, TEST_JOB_COMM, err, sizeof(err));
 	ck_assert_ptr_nonnull(ctx);
 	ck_assert_int_eq(idle_fds(ctx, fds, 4), 1);
 	t = idle_now_ms();
@@ -549,12 +549,12 @@ static Suite *make_suite(void)
 	Suite *s = suite_create("evdev");
 	TCase *tc;
 
-#define TC(name, ...)                                                                            \
-	do {                                                                                     \
-		tc = tcase_create(name);                                                         \
-		tcase_add_checked_fixture(tc, setup, teardown);                                  \
-		__VA_ARGS__;                                                                     \
-		suite_add_tcase(s, tc);                                                          \
+#define TC(name, ...)                                                                              \
+	do {                                                                                       \
+		tc = tcase_create(name);                                                           \
+		tcase_add_checked_fixture(tc, setup, teardown);                                    \
+		__VA_ARGS__;                                                                       \
+		suite_add_tcase(s, tc);                                                            \
 	} while (0)
 	TC("no devices", tcase_add_test(tc, test_no_directory);
 	   tcase_add_test(tc, test_no_event_devices));

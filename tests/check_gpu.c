@@ -32,7 +32,7 @@ static struct idle_ctx *open_gpu(const char *library)
 	memset(&src, 0, sizeof(src));
 	src.enabled[IDLE_SRC_GPU] = true;
 	snprintf(src.gpu_library, sizeof(src.gpu_library), "%s", library);
-	ctx = idle_open(&src, NULL, err, sizeof(err));
+	ctx = idle_open(&src, NULL, TEST_JOB_COMM, err, sizeof(err));
 	ck_assert_msg(ctx != NULL, "idle_open: %s", err);
 	return ctx;
 }
@@ -229,15 +229,15 @@ static Suite *make_suite(void)
 		const char *name;
 		const TTest *test;
 	} cases[] = {
-		{"missing_library", test_missing_library},
-		{"not_nvml", test_not_nvml},
-		{"utilisation", test_utilisation},
-		{"no_devices", test_no_devices},
-		{"driver_not_loaded", test_driver_not_loaded},
-		{"init_error", test_init_error},
-		{"device_failure", test_device_failure},
-		{"not_supported", test_not_supported},
-		{"shutdown", test_shutdown},
+	    {"missing_library", test_missing_library},
+	    {"not_nvml", test_not_nvml},
+	    {"utilisation", test_utilisation},
+	    {"no_devices", test_no_devices},
+	    {"driver_not_loaded", test_driver_not_loaded},
+	    {"init_error", test_init_error},
+	    {"device_failure", test_device_failure},
+	    {"not_supported", test_not_supported},
+	    {"shutdown", test_shutdown},
 	};
 	Suite *s = suite_create("gpu");
 	size_t i;

@@ -121,7 +121,7 @@ static struct idle_ctx *open_load(const char *r)
 
 	memset(&src, 0, sizeof(src));
 	src.enabled[IDLE_SRC_LOAD] = true;
-	ctx = idle_open(&src, r, err, sizeof(err));
+	ctx = idle_open(&src, r, TEST_JOB_COMM, err, sizeof(err));
 	ck_assert_ptr_nonnull(ctx);
 	return ctx;
 }

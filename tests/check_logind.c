@@ -43,7 +43,7 @@ static void sample(void *st, int64_t now_ms, struct idle_snapshot *snap)
 {
 	memset(snap, 0, sizeof(*snap));
 	snap->logind_locked = -1;
-	idle_src_logind.sample(st, now_ms, snap);
+	idle_src_logind.sample(st, now_ms, NULL, snap);
 }
 
 /* Samples [sessions] once at T_NOW and requires the reading to be valid. */

@@ -15,8 +15,8 @@
 
 #include "ctl.h"
 #include "defaults.h"
+#include "dispatch.h"
 #include "idleacc.h"
-#include "plugreq.h"
 #include "signame.h"
 #include "testutil.h"
 
@@ -53,7 +53,7 @@ START_TEST(test_conf_default)
 	idleacc_conf_default(&c);
 	assert_default(&c);
 	/* The plugin and idleaccd must agree on where the socket is. */
-	ck_assert_str_eq(c.socket_dir, DEF_AGENT_RUN_DIR);
+	ck_assert_str_eq(c.socket_dir, CTL_RUN_DIR);
 }
 END_TEST
 
@@ -362,7 +362,7 @@ START_TEST(test_conf_socket_dir_too_long)
 	snprintf(want, sizeof(want), "argument \"%s\": expected an absolute path", arg);
 	ck_assert_int_eq(parse(&c, 1, av, err, sizeof(err)), 1);
 	ck_assert_str_eq(err, want);
-	ck_assert_str_eq(c.socket_dir, DEF_AGENT_RUN_DIR);
+	ck_assert_str_eq(c.socket_dir, CTL_RUN_DIR);
 }
 END_TEST
 
@@ -522,12 +522,17 @@ END_TEST
 static int daemon_takes(const char *spec, int *sig, long *secs)
 {
 	static struct agent_state st;
-	char args[128], resp[512];
+	const struct agent_reqenv env = {.st = &st};
+	char req[128], *resp;
+	int ok;
 
 	agent_state_init(&st, "d1");
-	snprintf(args, sizeof(args), "7 %s", spec);
-	agent_plugreq(&st, 0, CTL_JOB_START, args, 1000, resp, sizeof(resp));
-	if (strcmp(resp, CTL_OK))
+	snprintf(req, sizeof(req), CTL_JOB_START " 7 %s", spec);
+	resp = agent_request(&env, req, 0, 1000);
+	ck_assert_ptr_nonnull(resp);
+	ok = !strcmp(resp, CTL_OK);
+	free(resp);
+	if (!ok)
 		return 0;
 	*sig = agent_job_find(&st, 7)->warn_sig;
 	*secs = (long)agent_job_find(&st, 7)->warn_secs;

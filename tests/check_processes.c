@@ -27,7 +27,8 @@ START_TEST(test_scan_comm)
 	const struct idle_proc *p;
 	char err[IDLE_ERR_LEN] = "";
 
-	ck_assert_int_eq(idle_procs_scan(&ps, test_data("proc-jobs"), err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    idle_procs_scan(&ps, test_data("proc-jobs"), TEST_JOB_COMM, err, sizeof(err)), 0);
 	/* "602 (my job) (x) S 601 ...": the comm runs to the last ')'. */
 	p = proc_of(&ps, 602);
 	ck_assert_str_eq(p->comm, "my job) (x");
@@ -51,7 +52,8 @@ START_TEST(test_scan_job_ids)
 	size_t i;
 
 	/* 600's title is "slurmstepd: [57.batch]": each of its descendants is job 57's. */
-	ck_assert_int_eq(idle_procs_scan(&ps, test_data("proc-jobs"), err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    idle_procs_scan(&ps, test_data("proc-jobs"), TEST_JOB_COMM, err, sizeof(err)), 0);
 	ck_assert(proc_of(&ps, 600)->stepd);
 	ck_assert(!proc_of(&ps, 601)->stepd);
 	for (i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
@@ -71,7 +73,8 @@ START_TEST(test_scan_sorted_vanished)
 	size_t i;
 
 	/* 999 has no stat file (it exited mid-scan); "sys" is not a pid. */
-	ck_assert_int_eq(idle_procs_scan(&ps, test_data("proc-jobs"), err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    idle_procs_scan(&ps, test_data("proc-jobs"), TEST_JOB_COMM, err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "");
 	ck_assert_uint_eq(ps.n, sizeof(pids) / sizeof(pids[0]));
 	for (i = 0; i < ps.n; i++)
@@ -89,11 +92,34 @@ START_TEST(test_scan_descent)
 	size_t i;
 
 	/* 602 is slurmstepd's grandchild; 900 and 901 are each other's parent. */
-	ck_assert_int_eq(idle_procs_scan(&ps, test_data("proc-jobs"), err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    idle_procs_scan(&ps, test_data("proc-jobs"), TEST_JOB_COMM, err, sizeof(err)), 0);
 	for (i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
 		ck_assert_msg(proc_of(&ps, jobs[i])->job, "pid %d not a job's", jobs[i]);
 	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++)
 		ck_assert_msg(!proc_of(&ps, others[i])->job, "pid %d a job's", others[i]);
+	idle_procs_free(&ps);
+}
+END_TEST
+
+/* Which process roots a job is the caller's to say (idleaccd: slurmstepd): another comm roots
+ * other trees, and none marks no process at all. */
+START_TEST(test_scan_job_comm)
+{
+	struct idle_procs ps = {0};
+	char err[IDLE_ERR_LEN];
+	size_t i;
+
+	ck_assert_int_eq(idle_procs_scan(&ps, test_data("proc-jobs"), "python3", err, sizeof(err)),
+			 0);
+	ck_assert(!proc_of(&ps, 600)->job);
+	ck_assert(proc_of(&ps, 601)->job && proc_of(&ps, 601)->stepd);
+	ck_assert(proc_of(&ps, 603)->job && !proc_of(&ps, 603)->stepd);
+	ck_assert_int_eq(proc_of(&ps, 603)->stepd_pid, 601);
+	ck_assert_int_eq(idle_procs_scan(&ps, test_data("proc-jobs"), NULL, err, sizeof(err)), 0);
+	ck_assert_uint_gt(ps.n, 0);
+	for (i = 0; i < ps.n; i++)
+		ck_assert(!ps.v[i].job && !ps.v[i].stepd);
 	idle_procs_free(&ps);
 }
 END_TEST
@@ -103,7 +129,8 @@ START_TEST(test_scan_no_proc)
 	struct idle_procs ps = {0};
 	char err[IDLE_ERR_LEN] = "";
 
-	ck_assert_int_eq(idle_procs_scan(&ps, test_data("power-ac"), err, sizeof(err)), -1);
+	ck_assert_int_eq(
+	    idle_procs_scan(&ps, test_data("power-ac"), TEST_JOB_COMM, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "cannot open /proc: No such file or directory");
 	ck_assert_uint_eq(ps.n, 0);
 	idle_procs_free(&ps);
@@ -117,7 +144,7 @@ START_TEST(test_scan_real_system)
 	const struct idle_proc *self;
 
 	/* The test itself is in the real table, with its real parent. */
-	ck_assert_int_eq(idle_procs_scan(&ps, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(idle_procs_scan(&ps, NULL, TEST_JOB_COMM, err, sizeof(err)), 0);
 	self = proc_of(&ps, (int)getpid());
 	ck_assert_int_eq(self->ppid, (int)getppid());
 	ck_assert_uint_gt(self->rss_kb, 0);
@@ -194,6 +221,28 @@ START_TEST(test_busy_only_in_job)
 }
 END_TEST
 
+/* The sampler hands its caller's job comm to the scan: without one, blender in job 57 is the
+ * owner's busy program. */
+START_TEST(test_busy_job_comm_of_sampler)
+{
+	struct idle_sources src;
+	struct idle_snapshot s;
+	struct idle_ctx *ctx;
+	char err[IDLE_ERR_LEN];
+
+	memset(&src, 0, sizeof(src));
+	src.enabled[IDLE_SRC_PROCESSES] = true;
+	src.nprograms = 1;
+	snprintf(src.programs[0], sizeof(src.programs[0]), "blender");
+	ctx = idle_open(&src, test_data("proc-jobs"), NULL, err, sizeof(err));
+	ck_assert_ptr_nonnull(ctx);
+	idle_sample(ctx, 1000, &s);
+	idle_close(ctx);
+	ck_assert_str_eq(s.busy_program, "blender");
+	ck_assert_int_eq(s.busy_pid, 603);
+}
+END_TEST
+
 START_TEST(test_none_configured)
 {
 	struct idle_snapshot s;
@@ -224,6 +273,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_scan_sorted_vanished);
 	tcase_add_test(tc, test_scan_job_ids);
 	tcase_add_test(tc, test_scan_descent);
+	tcase_add_test(tc, test_scan_job_comm);
 	tcase_add_test(tc, test_scan_no_proc);
 	tcase_add_test(tc, test_scan_real_system);
 	suite_add_tcase(s, tc);
@@ -232,6 +282,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_busy_truncated_comm);
 	tcase_add_test(tc, test_busy_not_found);
 	tcase_add_test(tc, test_busy_only_in_job);
+	tcase_add_test(tc, test_busy_job_comm_of_sampler);
 	tcase_add_test(tc, test_none_configured);
 	tcase_add_test(tc, test_no_proc_unknown);
 	suite_add_tcase(s, tc);

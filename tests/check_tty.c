@@ -15,7 +15,7 @@
 #include "testutil.h"
 
 /* The source is opened at T0 and sampled at T0 + 60 s. */
-#define T0 ((int64_t)1700000000000)
+#define T0  ((int64_t)1700000000000)
 #define NOW (T0 + 60000)
 
 static char root[64];
@@ -108,7 +108,7 @@ static void sample(struct idle_snapshot *snap)
 		ck_assert_str_eq(err, "");
 	}
 	memset(snap, 0, sizeof(*snap));
-	idle_src_tty.sample(st, NOW, snap);
+	idle_src_tty.sample(st, NOW, NULL, snap);
 }
 
 START_TEST(test_newest_wins)
@@ -348,12 +348,12 @@ static Suite *make_suite(void)
 	Suite *s = suite_create("tty");
 	TCase *tc;
 
-#define TC(name, ...)                                                                            \
-	do {                                                                                     \
-		tc = tcase_create(name);                                                         \
-		tcase_add_checked_fixture(tc, setup, teardown);                                  \
-		__VA_ARGS__;                                                                     \
-		suite_add_tcase(s, tc);                                                          \
+#define TC(name, ...)                                                                              \
+	do {                                                                                       \
+		tc = tcase_create(name);                                                           \
+		tcase_add_checked_fixture(tc, setup, teardown);                                    \
+		__VA_ARGS__;                                                                       \
+		suite_add_tcase(s, tc);                                                            \
 	} while (0)
 	TC("atimes", tcase_add_test(tc, test_newest_wins); tcase_add_test(tc, test_open_floor);
 	   tcase_add_test(tc, test_empty_dir); tcase_add_test(tc, test_future_clamped));

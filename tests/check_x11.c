@@ -148,7 +148,7 @@ static struct idle_ctx *open_x11(const char *display, const char *xauth, const c
 	src.enabled[IDLE_SRC_X11] = true;
 	snprintf(src.x11_display, sizeof(src.x11_display), "%s", display);
 	snprintf(src.x11_xauthority, sizeof(src.x11_xauthority), "%s", xauth ? xauth : "");
-	ctx = idle_open(&src, prefix, err, sizeof(err));
+	ctx = idle_open(&src, prefix, TEST_JOB_COMM, err, sizeof(err));
 	ck_assert_msg(ctx != NULL, "idle_open: %s", err);
 	return ctx;
 }
@@ -811,7 +811,7 @@ static void sample_ops(void *st, struct idle_snapshot *snap)
 {
 	memset(snap, 0, sizeof(*snap));
 	snap->now_ms = idle_now_ms();
-	idle_src_x11.sample(st, snap->now_ms, snap);
+	idle_src_x11.sample(st, snap->now_ms, NULL, snap);
 }
 
 /* Without IDLETIME, MIT-SCREEN-SAVER is read at every sample: idle grows, input resets it. */

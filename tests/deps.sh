@@ -12,8 +12,17 @@ PACKAGES=(
 	# tests
 	check slurm-wlm munge dbus xvfb xdotool xauth iproute2 procps desktop-file-utils systemd
 	faketime # agent_clock_step.test: idleaccd alone under a stepped wall clock
+	# check_metrics (promtool) and agent_metrics.test: a real Prometheus and node_exporter
+	prometheus prometheus-node-exporter
+	# packages.test and rpm.test: the Debian packages and the RPM spec
+	dpkg-dev debhelper lintian fakeroot bash-completion rpm cpio
+	python3 # bench/test_traces.py: the benchmark's trace readers
+	perl # dashboard.test (JSON::PP) and integration tests' parsers: named, not left to debhelper
 	# run.sh's passes: the fuzzers (clang's libFuzzer and sanitizer runtimes), memcheck
 	clang libclang-rt-14-dev valgrind
+	clang-format # format.test: the C files as .clang-format says
+	# the Windows side: cross-build, MSI, templates, and the tests under wine
+	gcc-mingw-w64-x86-64 wine64 wine msitools wixl libxml2-utils
 )
 
 if [ "${BENCH:-0}" = 1 ]; then

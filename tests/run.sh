@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: MIT
 # run.sh - the whole test suite from a fresh clone: installs what it needs, builds out of
 # tree with warnings as errors, then runs "make distcheck", which builds the release tarball
-# and runs every test from it (unit tests, program tests, integration tests against real
-# munged/slurmctld/slurmd started in temporary directories). Then three more passes, each
-# counted in the totals:
+# and runs from it the unit and program tests (tests/Makefile.am, print-plain-tests).
+# Then three more passes, each counted in the totals:
 #   san       the whole project built with -fsanitize=address,undefined (UBSan fatal) in
-#             BUILD_DIR/san and the full "make check" run there, integration tests included;
+#             BUILD_DIR/san and "make check" run there: every test, so the integration tests
+#             against real munged/slurmctld/slurmd, started in temporary directories, the
+#             Windows tests under wine, and the package tests (which build packages of their
+#             own from the source tree, without the sanitizers, beside the others) run here;
 #             slurmd and slurmstepd are not built with ASan and cannot load an ASan plugin, so
 #             the integration tests load the plugin of the plain build (PLUGIN_SO);
 #   valgrind  every Check unit test of the plain build under valgrind memcheck (CK_FORK=no,
@@ -32,17 +34,37 @@ cd "$build"
 test_jobs=${TEST_JOBS:-$(($(nproc) * 2))}
 make -j"$(nproc)" >>"$log" 2>&1 || { grep -E 'error|Error' "$log" | head -40; exit 1; }
 
+# show_failed SUFFIX TRS...: the log of each failed test among TRS (.trs files): its first lines
+# say what failed, its last ones what the daemons did.
+show_failed()
+{
+	local suffix=$1 f
+	shift
+	for f in $(grep -lE '^:test-result: (FAIL|ERROR)' "$@" 2>/dev/null); do
+		echo "---- ${f%.trs}.log$suffix"
+		if [ "$(wc -l <"${f%.trs}.log")" -le 60 ]; then
+			cat "${f%.trs}.log"
+		else
+			head -15 "${f%.trs}.log"
+			echo "[...]"
+			tail -45 "${f%.trs}.log"
+		fi
+	done
+}
+
 rc=0
-make -j"$test_jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >>"$log" 2>&1 || rc=$?
+# The integration, Windows and package tests run once, in the sanitizers' pass below (each test
+# once keeps CI within its 30 minutes); the distcheck runs the rest from the tarball.
+plain_tests=$(make -s -C tests print-plain-tests | tr '\n' ' ')
+make -j"$test_jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror TESTS="$plain_tests" \
+	>>"$log" 2>&1 || rc=$?
 grep -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS): ' "$log" || true
+echo "distcheck: ${SECONDS} s since the start" # CI's budget is 30 minutes in all
 if [ "$rc" -ne 0 ]; then
 	echo "---- make distcheck failed; the end of its output:"
 	tail -40 "$log"
 	# The logs of failing tests stay in the distcheck tree.
-	for f in $(grep -lE '^:test-result: (FAIL|ERROR)' $(find . -name '*.trs' 2>/dev/null) 2>/dev/null); do
-		echo "---- ${f%.trs}.log"
-		tail -60 "${f%.trs}.log"
-	done
+	show_failed "" $(find . -name '*.trs' 2>/dev/null)
 fi
 
 # The sanitizers' pass: its own tree, its own build, the full make check.
@@ -62,16 +84,15 @@ mkdir -p "$build/san"
 		# lsan.supp: leaks inside other projects' libraries, each explained there.
 		ASAN_OPTIONS=verify_asan_link_order=0 UBSAN_OPTIONS=print_stacktrace=1 \
 			LSAN_OPTIONS=suppressions="$top/tests/lsan.supp":print_suppressions=0 \
-			PLUGIN_SO="$build/plugin/.libs/idleacc.so" make -j"$test_jobs" check
+			PLUGIN_SO="$build/plugin/.libs/idleacc.so" make -j"$test_jobs" check \
+			TESTS="$(make -s -C tests print-san-tests | tr "\n" " ")"
 ) >>"$sanlog" 2>&1 || san_rc=$?
 grep -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS): ' "$sanlog" | sed 's/^/san /' || true
+echo "sanitizers: ${SECONDS} s since the start"
 if [ "$san_rc" -ne 0 ]; then
 	echo "---- the sanitizers' make check failed; the end of its output:"
 	tail -40 "$sanlog"
-	for f in $(grep -lE '^:test-result: (FAIL|ERROR)' $(find "$build/san" -name '*.trs') 2>/dev/null); do
-		echo "---- ${f%.trs}.log"
-		tail -60 "${f%.trs}.log"
-	done
+	show_failed "" $(find "$build/san" -name '*.trs')
 fi
 
 # Memcheck on the plain build's unit tests (valgrind cannot run ASan binaries). check_x11
@@ -95,11 +116,9 @@ else
 	fi
 fi
 grep -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS): ' "$vglog" | sed 's/^/valgrind /' || true
+echo "valgrind: ${SECONDS} s since the start"
 if [ "$vg_rc" -ne 0 ]; then
-	for f in $(grep -lE '^:test-result: (FAIL|ERROR)' "$build"/tests/*.trs 2>/dev/null); do
-		echo "---- ${f%.trs}.log (valgrind)"
-		tail -60 "${f%.trs}.log"
-	done
+	show_failed " (valgrind)" "$build"/tests/*.trs
 fi
 
 # The fuzzers, each for a bounded time, from their seed corpora.
@@ -116,6 +135,7 @@ fuzz_fail=$(grep -c '^fuzz .*: FAIL' "$fuzzlog" || true)
 pass=$(( $(sum PASS) + fuzz_pass ))
 fail=$(( $(sum FAIL) + $(sum ERROR) + $(sum XPASS) + fuzz_fail ))
 skip=$(sum SKIP)
+echo "fuzz: ${SECONDS} s since the start"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$rc" -eq 0 ] && [ "$san_rc" -eq 0 ] && [ "$vg_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ] &&
 	[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

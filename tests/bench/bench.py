@@ -24,9 +24,15 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree (make dist ships bench/)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import traces  # noqa: E402
+
 TICK = 0.02          # monitor period (s): the resolution of "last job process stopped"
 CONDOR_POLL = 5.0    # HTCondor's POLLING_INTERVAL (s): owner input is seen at this granularity
 HZ = os.sysconf("SC_CLK_TCK")
+WEEK_S = 7 * 86400   # the job mix covers one week from Monday 00:00
+PROGRESS_S = float(os.environ.get("BENCH_PROGRESS", 30))  # real seconds between progress lines
 DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 # RPC types only desktop agents send here (the harness sends none of them during the
 # measured phases; slurmd and sbatch send others). naive.sh's scontrol calls are subtracted.
@@ -51,6 +57,120 @@ def weektime(s):
     day, hm = s.split()
     h, m = hm.split(":")
     return DAYS[day[:3].lower()] * 86400 + int(h) * 3600 + int(m) * 60
+
+
+# ---------------------------------------------------------------- validity
+
+# HTCondor's desktop durations (simulated seconds), which both idleaccd profiles run, scaled.
+POLICY = {"idle_after": 900, "resume_after": 300, "max_suspend": 600, "warn_grace": 120}
+
+
+# What an emulated HTCondor does wrong when a duration is not longer than its poll.
+WHY_DISTORTED = {
+    "resume_after": "it resumes jobs beside an owner who is still typing: more work and more "
+                    "intrusion than HTCondor",
+    "idle_after": "it offers the desktop in a gap between two polls of an owner who is there",
+    "max_suspend": "it vacates suspended jobs before HTCondor's next poll could have seen the "
+                   "owner leave",
+}
+
+
+def scaled(sim_s, C):
+    """A policy duration in real seconds at compression C (idleaccd takes whole seconds)."""
+    return max(1, round(sim_s / C))
+
+
+def policy(spec):
+    """POLICY with the overrides of --policy "idle_after=10m,resume_after=2m" (simulated)."""
+    pol = dict(POLICY)
+    given = set()
+    for kv in filter(None, (spec or "").split(",")):
+        k, _, v = kv.partition("=")
+        given.add(k.strip())
+        if k.strip() not in pol:
+            sys.exit("bench: --policy: unknown duration '%s' (%s)" % (k, ", ".join(POLICY)))
+        try:
+            pol[k.strip()] = dur(v)
+        except ValueError:
+            sys.exit("bench: --policy: bad duration '%s' for %s (e.g. 15m, 90s, 1h)" % (v, k))
+        if pol[k.strip()] <= 0:
+            sys.exit("bench: --policy: %s must be longer than 0" % k)
+    # idleacc.yaml's rule (idleacc.yaml(5)): resume_after is at most idle_after. Left at its
+    # default it follows a shorter idle_after down, as idleaccd's does; given longer, the run
+    # would measure an agent that refused its configuration.
+    if pol["resume_after"] > pol["idle_after"]:
+        if "resume_after" in given:
+            sys.exit("bench: --policy: resume_after %d s is longer than idle_after %d s, which "
+                     "idleaccd refuses (idleacc.yaml(5))" % (pol["resume_after"],
+                                                              pol["idle_after"]))
+        pol["resume_after"] = pol["idle_after"]
+    return pol
+
+
+def validity(C, profiles, naive_period, pol=POLICY):
+    """What compression C does to each profile: a list of {profile, level, message}, level
+    "distorted" (the profile no longer behaves as the thing it stands for: run.sh refuses) or
+    "flag" (some figures are biased: the report says which).
+
+    The machinery's real-time latencies are not scaled (they are what the owner feels) while
+    the policy's durations are: a baseline stays faithful only while each latency is short
+    against the durations it decides on. HTCondor decides at its polls: a resume_after that is
+    not longer than a poll lets the emulation resume a job between two polls beside an owner
+    who is still typing, which HTCondor, reading KeyboardIdle at the poll, would not."""
+    out = []
+    add = lambda p, lvl, msg: out.append({"profile": p, "level": lvl, "message": msg})
+    agents = [p for p in profiles if p in ("idleacc", "predict", "condor")]
+    for k, v in pol.items():
+        r = scaled(v, C)
+        if agents and abs(r * C - v) > 0.1 * v:
+            add(",".join(agents), "flag", "%s %d s is %d s at -c %g, %d s simulated after "
+                "rounding to whole seconds (off by more than 10 %%)" % (k, v, r, C, r * C))
+    if "condor" in profiles:
+        poll = CONDOR_POLL
+        for k in ("resume_after", "idle_after", "max_suspend"):
+            r = scaled(pol[k], C)
+            cmax = pol[k] / (2 * poll)
+            if r <= poll:
+                add("condor", "distorted", "%s %d s is %d s at -c %g, not longer than "
+                    "HTCondor's %g s poll, which is not scaled: the emulation would act between "
+                    "polls on input it has not seen yet (%s). Use -c %g or less (%s at least two "
+                    "polls), or --allow-distorted to run with the results flagged"
+                    % (k, pol[k], r, C, poll, WHY_DISTORTED[k], cmax, k))
+            elif r < 2 * poll:
+                add("condor", "flag", "%s %d s is %d s at -c %g, under two of HTCondor's %g s "
+                    "polls: its timing is quantised by up to %.0f %% of the duration (-c %g or "
+                    "less keeps it under 50 %%)" % (k, pol[k], r, C, poll, 100 * poll / r,
+                                                     cmax))
+    if "naive" in profiles:
+        r = scaled(pol["idle_after"], C)
+        if naive_period >= r:
+            add("naive", "flag", "its %g s period (not scaled) is not shorter than idle_after "
+                "at -c %g (%d s): it offers and drains up to %.0f simulated minutes late, so its "
+                "harvest, offer latency and goodput are pessimistic (its reaction figures are "
+                "exact); -c %g or less keeps the period under idle_after / 2"
+                % (naive_period, C, r, naive_period * C / 60, pol["idle_after"] /
+                   (2 * naive_period)))
+    return out
+
+
+def cmd_check(a):
+    pol = policy(a.policy)
+    if a.shell:  # the scaled durations, for run.sh
+        for k, v in pol.items():
+            print("%s=%d" % (k, scaled(v, a.compression)))
+        return
+    v = validity(a.compression, a.profiles.split(","), a.naive_period, pol)
+    for x in v:
+        print("bench: %s %s: %s" % ("REFUSED" if x["level"] == "distorted" and
+                                    not a.allow_distorted else x["level"].upper(),
+                                    x["profile"], x["message"]),
+              file=sys.stderr if x["level"] == "distorted" else sys.stdout)
+    if a.write:
+        with open(a.write, "w") as f:
+            json.dump({"compression": a.compression, "allow_distorted": a.allow_distorted,
+                       "policy_sim_s": pol, "findings": v}, f, indent=1)
+    if any(x["level"] == "distorted" for x in v) and not a.allow_distorted:
+        sys.exit(2)
 
 
 # ---------------------------------------------------------------- /proc and sdiag
@@ -126,19 +246,42 @@ def job_procs(pid):
     return states
 
 
-def submitter(q, out, jobdir, script):
+def stopped(states):
+    """True when every live process of a job is stopped (T, or t when traced). A zombie runs
+    nothing: a shell stopped just after its `sleep 1` exited cannot reap it, and counting the
+    zombie as running made a suspended job look as if it ran beside its owner until requeued."""
+    live = [s for s in states if s not in ("Z", "X")]
+    return bool(live) and all(s in ("T", "t") for s in live)
+
+
+# The predict profile's users say how long their jobs are: a job of at least N simulated
+# hours asks for a desktop expected to stay free that long (the idle_Nh Features idleaccd
+# publishes, nodeagent/predict.h), N the largest level not above its work.
+PREDICT_LEVELS_H = (8, 4, 2, 1)
+
+
+def predict_constraint(work_sim):
+    for h in PREDICT_LEVELS_H:
+        if work_sim >= h * 3600:
+            return ["--constraint=idle_%dh" % h]
+    return []
+
+
+def submitter(q, out, jobdir, script, C):
     while True:
         item = q.get()
         if item is None:
             return
-        key, prof, work = item
+        due, key, prof, work = item
         t = time.time()
+        extra = predict_constraint(work * C) if prof == "predict" else []
         r = subprocess.run(["sbatch", "--parsable", "-p", prof, "-J", "b%d" % key, "--requeue",
-                            "-N1", "-n1", "--chdir", jobdir, "--output",
+                            "-N1", "-n1"] + extra + ["--chdir", jobdir, "--output",
                             jobdir + "/slurm-%j.out", script, str(work), jobdir],
                            capture_output=True, text=True)
         jid = r.stdout.strip().split(";")[0] if r.returncode == 0 else None
-        out.append({"key": key, "profile": prof, "job": jid, "submit": t, "work": work,
+        out.append({"key": key, "profile": prof, "job": jid, "submit": t, "due": due,
+                    "work": work,
                     "err": r.stderr.strip() if r.returncode else ""})
 
 
@@ -152,12 +295,17 @@ def cmd_run(a):
     procs = {"agent": [(r[0], r[1], int(r[4])) for r in desks],
              "slurmd": [(r[0], r[1], int(r[4])) for r in rows if r[3] == "slurmd"],
              "slurmctld": [(r[0], r[1], int(r[4])) for r in rows if r[3] == "slurmctld"]}
-    trace = json.load(open(a.trace))
+    try:
+        trace = traces.load(a.trace)
+    except traces.TraceError as e:
+        sys.exit("bench: %s" % e)
     jobs = json.load(open(a.jobs))
     jobdir = os.path.join(a.cluster, "jobs")
     res = {"compression": C, "start_sim": S, "duration_sim": D, "n": a.n,
            "profiles": a.profiles.split(","), "idle_after_real": a.idle_after,
            "trace_seed": trace["seed"], "jobs_seed": jobs["seed"],
+           "trace": {"file": a.trace, "format": trace.get("format", "json"),
+                     "desktops": len(trace["desktops"])},
            "input_period_sim": trace["params"]["input_period"], "desktops": []}
 
     # Quiet phase: every owner away, no job: what an agent costs a desktop that sits idle.
@@ -172,15 +320,23 @@ def cmd_run(a):
 
     # The schedule: owner touches (real times), per desktop of each profile.
     t0 = time.time() + 1.0
+    if a.t0:
+        if a.t0 < t0:
+            sys.exit("bench: the replay was due to start %.0f s ago (--t0): start-up took longer "
+                     "than run.sh allowed for" % (t0 - a.t0))
+        t0 = a.t0
     tend = t0 + D / C
     real = lambda s: t0 + (s - S) / C
     ip = trace["params"]["input_period"]
     touches = []
     for r in desks:
         node, prof, idx, d = r[0], r[1], int(r[2]), r[5]
-        tr = trace["desktops"][idx]
+        t_pres, t_bursts, drawn = traces.desktop(trace, idx)
+        span = trace["week_s"]
+        t_pres = traces.periodic(t_pres, span, S, S + D)
+        t_bursts = traces.periodic(t_bursts, span, S, S + D)
         times = []
-        for b0, b1 in tr["bursts"]:
+        for b0, b1 in (t_bursts if prof != "dedicated" else []):
             if b1 < S or b0 > S + D:
                 continue
             t = b0
@@ -196,35 +352,62 @@ def cmd_run(a):
         touches += [(s, path) for s in seen]
         # Presence (real times) from the truth: a session runs from its first to its last input.
         pres = []
-        for p0, p1 in tr["presence"]:
+        for p0, p1 in t_pres:
             ins = [t for t in times if real(p0) - 1e-6 <= t <= real(p1) + 1e-6]
             if ins:
                 pres.append([ins[0], ins[-1]])
         res["desktops"].append({"node": node, "profile": prof, "idx": idx, "inputs": len(times),
-                                "presence": pres})
+                                "presence": pres, "drawn": drawn})
     touches.sort()
     subs = []
     backlog = 3600
-    for key, sub, work, slot in jobs["jobs"]:
-        if slot < a.n and S - backlog <= sub < S + D:
-            w = max(1, round(work / C))
-            for prof in res["profiles"]:
-                subs.append((max(t0, real(sub)), key, prof, w))
+    # Jobs of slots < N; past the mix's slot count, copy k of slot s serves desktop
+    # s + k * slots (its jobs submitted again, keys offset), so the load per desktop stays.
+    # Past the mix's week, the week repeats.
+    nslot = jobs["params"]["slots"]
+    span = WEEK_S
+    for copy in range((a.n + nslot - 1) // nslot):
+        for key, sub, work, slot in jobs["jobs"]:
+            if slot + copy * nslot >= a.n:
+                continue
+            for k in range(math.floor((S - backlog) / span), math.floor((S + D) / span) + 1):
+                t = sub + k * span
+                if not S - backlog <= t < S + D:
+                    continue
+                w = max(1, round(work / C))
+                kk = key + 10 ** 7 * (copy + 1000 * k) if (copy or k) else key
+                for prof in res["profiles"]:
+                    subs.append((max(t0, real(t)), kk, prof, w))
     subs.sort()
     res.update({"t0": t0, "tend": tend})
 
     q, submitted = queue.Queue(), []
-    th = threading.Thread(target=submitter, args=(q, submitted, jobdir, a.job_script), daemon=True)
+    th = threading.Thread(target=submitter, args=(q, submitted, jobdir, a.job_script, C), daemon=True)
     th.start()
     attempts = {}  # "job.restart" -> {node, pid, start, tl: [[t, state]]}
     ti = si = 0
     next_scan = 0
+    copies = sum(1 for d in res["desktops"] if d["drawn"].startswith("copy"))
+    if copies:
+        print("bench: the trace holds %d desktops: %d of the %d emulated ones are shifted copies "
+              "(README.md, \"Replaying other traces\")" % (len(trace["desktops"]), copies,
+                                                           len(res["desktops"])), flush=True)
     print("bench: replaying %s + %s simulated (%.0f s real), %d touches, %d submissions"
           % (a.start, a.duration, D / C, len(touches), len(subs)), flush=True)
+    # Progress every PROGRESS_S real seconds: simulated time reached, jobs, time left.
+    next_progress = t0 + PROGRESS_S
+    ndone = 0
     while True:
         now = time.time()
         if now >= tend:
             break
+        if now >= next_progress:
+            next_progress = now + PROGRESS_S
+            sim = S + (now - t0) * C
+            print("bench: %s simulated (%.0f %%), %d of %d jobs submitted, %d attempts "
+                  "started, %d done; replay ends in %s" % (
+                      weekname(sim % WEEK_S), 100 * (now - t0) / (tend - t0), len(submitted),
+                      len(subs), len(attempts), ndone, hm(tend - now)), flush=True)
         while ti < len(touches) and touches[ti][0] <= now:
             try:
                 os.utime(touches[ti][1])
@@ -232,7 +415,7 @@ def cmd_run(a):
                 pass
             ti += 1
         while si < len(subs) and subs[si][0] <= now:
-            q.put(subs[si][1:])
+            q.put(subs[si])
             si += 1
         if now >= next_scan:
             next_scan = now + 0.1
@@ -240,6 +423,7 @@ def cmd_run(a):
                 names = os.listdir(jobdir)
             except OSError as e:
                 sys.exit("bench: the cluster's job directory vanished: %s" % e)
+            ndone = sum(1 for f in names if f.endswith(".done"))
             for f in names:
                 if f.endswith(".start"):
                     k = f[4:-6]
@@ -254,7 +438,7 @@ def cmd_run(a):
             if at["tl"] and at["tl"][-1][1] == "end":
                 continue
             sts = job_procs(at["pid"])
-            state = "end" if sts is None else ("stop" if all(s == "T" for s in sts) else "run")
+            state = "end" if sts is None else ("stop" if stopped(sts) else "run")
             if not at["tl"] or at["tl"][-1][1] != state:
                 at["tl"].append([now, state])
         time.sleep(max(0.0, TICK - (time.time() - now)))
@@ -426,6 +610,8 @@ def cmd_report(a):
              "offered_absent_s": 0.0, "offered_present_s": 0.0, "present_s": 0.0,
              "intrusion_s": 0.0} for p in profs}
     timeline_rows = []
+    per_desk = {}  # profile -> trace desktop index -> that desktop's figures (for the CIs)
+    node_idx = {d["node"]: (d["profile"], d["idx"]) for d in R["desktops"]}
     done_all = set(R["ticks"].get("done", []))
     for d in R["desktops"]:
         p, node = d["profile"], d["node"]
@@ -445,6 +631,10 @@ def cmd_report(a):
         x["present_s"] += sum(b - a0 for a0, b in pres)
         x["offered_absent_s"] += overlap(offered, absent)
         x["offered_present_s"] += overlap(offered, pres)
+        per_desk.setdefault(p, {})[d["idx"]] = {
+            "node": node, "absent_s": sum(b - a0 for a0, b in absent),
+            "offered_absent_s": overlap(offered, absent), "intrusion_s": 0.0,
+            "completed_cpu_s": 0.0}
         mine = [at for at in attempts if at["node"] == node]
         runs = []
         for at in mine:
@@ -452,6 +642,7 @@ def cmd_report(a):
                               else tend, tend, True, False)
         runs.sort()
         x["intrusion_s"] += overlap(runs, pres)
+        per_desk[p][d["idx"]]["intrusion_s"] = overlap(runs, pres)
         for i, (a0, a1) in enumerate(pres):
             nxt = pres[i + 1][0] if i + 1 < len(pres) else tend
             # Reaction: the owner's first input while the node was offered.
@@ -515,6 +706,10 @@ def cmd_report(a):
         if state == "COMPLETED" and fin in done:
             x["jobs_completed"] += 1
             x["completed_cpu_s"] += s["work"] * C
+            # the last attempt ran on one desktop from start to end (suspension keeps it there)
+            where = node_idx.get((R["attempts"].get(fin) or {}).get("node"))
+            if where and where[1] in per_desk.get(where[0], {}):
+                per_desk[where[0]][where[1]]["completed_cpu_s"] += s["work"] * C
         elif state in ("PENDING", "RUNNING", "SUSPENDED", "CONFIGURING", "COMPLETING",
                        "REQUEUED") and not (j.get("Reason") or "").startswith("JobHeld"):
             x["jobs_unfinished"] += 1
@@ -531,7 +726,7 @@ def cmd_report(a):
                 for k in ("agent", "slurmd", "slurmctld")}
     # RPCs.
     nodes_of = {p: [d["node"] for d in R["desktops"] if d["profile"] == p] for p in profs}
-    agents = [p for p in profs if p != "naive"]
+    agents = [p for p in profs if p not in ("naive", "dedicated")]
     sim_h = span * C / 3600.0
     rpc = {}
     for phase, rp, lo, hi, hours in (("quiet", q["rpcs"], q["t0"], q["t1"], qsecs / 3600.0),
@@ -601,6 +796,9 @@ def cmd_report(a):
                                                   R["duration_sim"] % 3600 // 60),
                   "real_s": span, "quiet_s": qsecs, "idle_after_real_s": ia,
                   "trace_seed": R["trace_seed"], "jobs_seed": R["jobs_seed"],
+                  "trace": R.get("trace", {}),
+                  "drawn_copies": sum(1 for d in R["desktops"]
+                                      if d.get("drawn", "").startswith("copy")),
                   "monitor_tick_ms": TICK * 1000},
         "figures": figs,
         "slurmd": {"cost_idle": quiet_cost["slurmd"].get(profs[0]),
@@ -608,6 +806,13 @@ def cmd_report(a):
         "slurmctld": {"cost_idle": quiet_cost["slurmctld"].get("-")},
         "rpc": rpc, "projection_10k": proj,
     }
+    lag = [(x["submit"] - x["due"]) * C for x in R["submitted"] if "due" in x]
+    out["submission_lag_sim_s"] = summary(lag) if lag else None
+    out["per_desktop"] = {p: [dict(v, idx=k) for k, v in sorted(per_desk.get(p, {}).items())]
+                          for p in profs}
+    out["statistics"] = statistics(per_desk, profs, C)
+    vf = os.path.join(raw, "validity.json")
+    out["validity"] = json.load(open(vf)) if os.path.exists(vf) else None
     out["ratios"] = ratios(figs)
     out["targets"] = targets(out)
     with open(os.path.join(a.out, "results.json"), "w") as f:
@@ -617,6 +822,97 @@ def cmd_report(a):
         f.write(md)
     plots(a.out, P, timeline_rows, t0, tend, C)
     print(md)
+
+
+# ---------------------------------------------------------------- statistics
+
+BOOT = 2000      # bootstrap resamples
+BOOT_SEED = 14   # fixed: the same run gives the same intervals
+
+
+def aggregate(rows, C):
+    """The profile's figures from its desktops' rows, as the report defines them (ratios of
+    sums): goodput CPU-s per absent desktop-hour (sim), harvest, intrusion s (real), work."""
+    absent = sum(r["absent_s"] for r in rows)
+    ah = absent * C / 3600.0
+    work = sum(r["completed_cpu_s"] for r in rows)
+    return {"goodput": work / ah if ah else None,
+            "harvest": sum(r["offered_absent_s"] for r in rows) / absent if absent else None,
+            "intrusion_s": sum(r["intrusion_s"] for r in rows), "work_cpu_s": work}
+
+
+def statistics(per_desk, profs, C):
+    """95 % bootstrap intervals over desktops. Desktop i of every profile replays the same
+    trace desktop, so a resample draws trace desktops and takes each profile's row for them
+    (paired): the interval of a ratio between profiles then excludes the trace's own spread.
+    A difference is significant when the interval of the ratio (or, for intrusion, of the
+    difference) excludes 1 (0). Desktops share one queue, so they are not independent: the
+    intervals are narrower than seeds would give (README.md, "Statistics")."""
+    import random
+    idx = sorted(set.intersection(*[set(per_desk.get(p, {})) for p in profs])) if profs else []
+    if len(idx) < 2:
+        return None
+    rnd = random.Random(BOOT_SEED)
+    keys = ("goodput", "harvest", "intrusion_s", "work_cpu_s")
+    point = {p: aggregate([per_desk[p][i] for i in idx], C) for p in profs}
+    samples = {p: {k: [] for k in keys} for p in profs}
+    pairs = [(a, b) for a in profs for b in profs if a != b and
+             (a == "idleacc" or b == "dedicated") and a != "dedicated"]
+    rs = {pr: {k: [] for k in keys} for pr in pairs}
+    for _ in range(BOOT):
+        pick = [idx[rnd.randrange(len(idx))] for _ in idx]
+        agg = {p: aggregate([per_desk[p][i] for i in pick], C) for p in profs}
+        for p in profs:
+            for k in keys:
+                if agg[p][k] is not None:
+                    samples[p][k].append(agg[p][k])
+        for a, b in pairs:
+            for k in keys:
+                x, y = agg[a][k], agg[b][k]
+                if k == "intrusion_s":
+                    rs[(a, b)][k].append(x - y)
+                elif x is not None and y:
+                    rs[(a, b)][k].append(x / y)
+
+    def ci(xs):
+        xs = sorted(xs)
+        if not xs:
+            return None
+        return [xs[int(0.025 * (len(xs) - 1))], xs[int(0.975 * (len(xs) - 1))]]
+    out = {"n_desktops": len(idx), "resamples": BOOT, "profiles": {}, "comparisons": {}}
+    for p in profs:
+        out["profiles"][p] = {k: {"value": point[p][k], "ci95": ci(samples[p][k])}
+                              for k in keys}
+    for a, b in pairs:
+        c = {}
+        for k in keys:
+            x, y = point[a][k], point[b][k]
+            if k == "intrusion_s":
+                v, null = x - y, 0.0
+            else:
+                v, null = (x / y if x is not None and y else None), 1.0
+            iv = ci(rs[(a, b)][k])
+            c[k] = {"value": v, "ci95": iv, "kind": "difference" if k == "intrusion_s"
+                    else "ratio", "significant": bool(iv and (iv[0] > null or iv[1] < null))}
+        out["comparisons"]["%s/%s" % (a, b)] = c
+    if "dedicated" in profs:
+        # Cluster equivalence: N desktops do the work of E x N dedicated nodes, same job mix.
+        out["cluster_equivalence"] = {
+            p: {"ratio": out["comparisons"]["%s/dedicated" % p]["work_cpu_s"]["value"],
+                "ci95": out["comparisons"]["%s/dedicated" % p]["work_cpu_s"]["ci95"],
+                "dedicated_nodes_of_%d" % len(idx):
+                    (out["comparisons"]["%s/dedicated" % p]["work_cpu_s"]["value"] or 0)
+                    * len(idx)}
+            for p in profs if p != "dedicated"}
+    return out
+
+
+def hm(secs):
+    """A real duration for people: 1h02m, 3m20s, 45s."""
+    secs = int(max(0, secs))
+    if secs >= 3600:
+        return "%dh%02dm" % (secs // 3600, secs % 3600 // 60)
+    return "%dm%02ds" % (secs // 60, secs % 60) if secs >= 60 else "%ds" % secs
 
 
 def weekname(s):
@@ -699,8 +995,12 @@ def targets(o):
     if "condor" in f:
         c = f["condor"]
         g, gc = i["goodput_cpu_s_per_absent_desktop_h"], c["goodput_cpu_s_per_absent_desktop_h"]
-        t.append(("goodput >= HTCondor profile's", "%s vs %s" % (rnd(g), rnd(gc)),
-                  g is not None and gc is not None and g >= gc))
+        cmp_ = ((o.get("statistics") or {}).get("comparisons") or {}).get("idleacc/condor")
+        sig = cmp_ and cmp_["goodput"]["significant"]
+        t.append(("goodput >= 1.3x HTCondor profile's, the difference significant",
+                  "%s vs %s (%s x, %s)" % (rnd(g), rnd(gc), rnd(g / gc if g and gc else None, 2),
+                                            "significant" if sig else "not significant"),
+                  g is not None and gc is not None and g >= 1.3 * gc and bool(sig)))
         t.append(("owner intrusion <= HTCondor profile's (s)",
                   "%s vs %s" % (rnd(i["intrusion_s"]), rnd(c["intrusion_s"])),
                   i["intrusion_s"] <= c["intrusion_s"]))
@@ -721,10 +1021,17 @@ def markdown(o):
     s = o["setup"]
     L = ["## Results: %s, %s" % (o["date"], o["machine"]["host"]), "",
          "Machine: %s, %d CPUs, %d MiB RAM, Linux %s. Run: N=%d desktops per profile, window %s "
-         "simulated, compression %dx (%.0f s real), quiet phase %.0f s; trace seed %s, job seed %s."
+         "simulated, compression %gx (%.0f s real), quiet phase %.0f s; trace %s (%s, %s "
+         "desktops%s), job seed %s."
          % (o["machine"]["cpu_model"], o["machine"]["cpus"], (o["machine"]["mem_kb"] or 0) // 1024,
             o["machine"]["kernel"], s["n_per_profile"], s["window_sim"], s["compression"],
-            s["real_s"], s["quiet_s"], s["trace_seed"], s["jobs_seed"]), "",
+            s["real_s"], s["quiet_s"],
+            os.path.basename(s.get("trace", {}).get("file", "trace.json")),
+            s.get("trace", {}).get("format", "json") + (", seed %s" % s["trace_seed"]
+                                                          if s["trace_seed"] else ""),
+            s.get("trace", {}).get("desktops", "?"),
+            "; %d run desktops drawn as shifted copies" % s["drawn_copies"]
+            if s.get("drawn_copies") else "", s["jobs_seed"]), "",
          "| figure | " + " | ".join(ps) + " |", "|---|" + "---|" * len(ps)]
 
     def row(name, fn):
@@ -787,6 +1094,51 @@ def markdown(o):
                      "%s us per agent RPC, slurmctld busy %.1f%% of one thread."
                      % (p, v["rpc_per_desktop_hour"], v["rpc_per_s_10k"],
                         rnd(v["mean_rpc_us_here"], 0), 100 * v["ctld_busy_fraction_10k"]))
+    lg = o.get("submission_lag_sim_s")
+    if lg and lg["n"]:
+        L += ["", "sbatch ran behind the job mix's schedule by %s simulated s (p50), %s (max): "
+              "one submitter thread on this machine." % (rnd(lg["p50"], 0), rnd(lg["max"], 0))]
+    st = o.get("statistics")
+    if st:
+        def civ(v, nd):
+            if not v or v["value"] is None:
+                return "-"
+            if not v["ci95"]:
+                return rnd(v["value"], nd)
+            return "%s [%s, %s]" % (rnd(v["value"], nd), rnd(v["ci95"][0], nd),
+                                    rnd(v["ci95"][1], nd))
+        L += ["", "Per-desktop statistics: value and 95 %% bootstrap interval over the %d trace "
+              "desktops (%d paired resamples; README.md, \"Statistics\"):" % (
+                  st["n_desktops"], st["resamples"]) + (
+                  " **N < 16: too few desktops for these intervals to mean much (-n 16, --week)**"
+                  if st["n_desktops"] < 16 else ""), "",
+              "| profile | goodput, CPU-s per absent desktop-h | harvest | intrusion, s (real) "
+              "| work completed, CPU-s (sim) |", "|---|---|---|---|---|"]
+        for p, v in st["profiles"].items():
+            L.append("| %s | %s | %s | %s | %s |" % (p, civ(v["goodput"], 0),
+                                                     civ(v["harvest"], 3),
+                                                     civ(v["intrusion_s"], 1),
+                                                     civ(v["work_cpu_s"], 0)))
+        L += ["", "| comparison | goodput ratio | harvest ratio | intrusion difference, s | "
+              "work ratio |", "|---|---|---|---|---|"]
+        for k, c in st["comparisons"].items():
+            L.append("| %s | %s |" % (k, " | ".join(
+                civ(c[f], 2 if f != "intrusion_s" else 1) + (" **significant**" if
+                                                              c[f]["significant"] else "")
+                for f in ("goodput", "harvest", "intrusion_s", "work_cpu_s"))))
+        for p, e in (st.get("cluster_equivalence") or {}).items():
+            L.append("\nCluster equivalence, %s: %d desktops did %s of the work %d dedicated "
+                     "nodes did on the same job mix, the work of %.1f dedicated nodes." % (
+                         p, st["n_desktops"], civ({"value": e["ratio"], "ci95": e["ci95"]}, 2),
+                         st["n_desktops"], e["dedicated_nodes_of_%d" % st["n_desktops"]]))
+    v = o.get("validity")
+    if v and v["findings"]:
+        L += ["", "Validity at -c %g (bench.py validity(); a distorted profile's figures do not "
+              "stand for what it emulates):" % v["compression"], ""]
+        for x in v["findings"]:
+            L.append("- **%s** %s: %s" % ("DISTORTED (run with --allow-distorted)"
+                                          if x["level"] == "distorted" else "flag",
+                                          x["profile"], x["message"]))
     L += ["", "Targets (reported, not asserted):", ""]
     for t in o["targets"]:
         L.append("- %s %s: %s" % ("met" if t["met"] else "**MISSED**", t["target"],
@@ -888,6 +1240,54 @@ def cmd_scale(a):
     print("\n".join(md))
 
 
+# The policy frontier: idle_after, resume_after and max_suspend around HTCondor's defaults
+# (simulated durations; run.sh --frontier runs each for idleacc and the HTCondor-like profile).
+FRONTIER = ["idle_after=5m", "idle_after=10m", "idle_after=15m", "idle_after=30m",
+            "idle_after=15m,resume_after=10m", "idle_after=15m,resume_after=15m",
+            "idle_after=15m,max_suspend=20m", "idle_after=10m,max_suspend=20m"]
+
+
+def cmd_frontier(a):
+    if a.list:
+        print("\n".join(FRONTIER))
+        return
+    rows = []
+    for k, pol in enumerate(FRONTIER, 1):
+        f = os.path.join(a.out, "frontier-%d" % k, "results.json")
+        if not os.path.exists(f):
+            rows.append((pol, None))
+            continue
+        rows.append((pol, json.load(open(f))))
+    md = ["| policy (simulated) | profile | harvest | goodput CPU-s/absent desktop-h | "
+          "intrusion s (real) | thrown away CPU-s | reaction p99 ms |", "|---|---|---|---|---|---|---|"]
+    dd = os.path.join(a.out, "frontier.dat")
+    with open(dd, "w") as f:
+        for pol, o in rows:
+            if not o:
+                md.append("| %s | - | run failed | | | | |" % pol)
+                continue
+            for p, x in o["figures"].items():
+                p99 = max([v for v in (x["reaction_drain_ms"]["p99"],
+                                       x["reaction_stop_ms"]["p99"]) if v is not None] or [0])
+                md.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+                    pol, p, rnd(x["harvest"], 3), rnd(x["goodput_cpu_s_per_absent_desktop_h"], 0),
+                    rnd(x["intrusion_s"], 1), rnd(x["wasted_cpu_s"], 0), rnd(p99, 0)))
+                f.write("%s %f %f %f \"%s\"\n" % (p, x["intrusion_s"], x["harvest"] or 0,
+                                                  x["goodput_cpu_s_per_absent_desktop_h"] or 0,
+                                                  pol))
+    open(os.path.join(a.out, "frontier.md"), "w").write("\n".join(md) + "\n")
+    print("\n".join(md))
+    if shutil.which("gnuplot"):
+        gp = ["set terminal pngcairo size 900,500 noenhanced" if gp_has("pngcairo")
+              else "set terminal png size 900,500", "set output '%s/frontier.png'" % a.out,
+              "set title 'Policy frontier: harvest against owner intrusion'", "set grid",
+              "set xlabel 'owner intrusion, s (real)'", "set ylabel 'harvest'",
+              "plot '%s' using ((strcol(1) eq 'idleacc') ? $2 : 1/0):3:5 with labels point "
+              "pt 7 offset 1,0 left title 'idleacc', '' using ((strcol(1) eq 'condor') ? $2 : "
+              "1/0):3 with points pt 5 title 'condor'" % dd]
+        subprocess.run(["gnuplot", "-e", "; ".join(gp)], capture_output=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -898,13 +1298,27 @@ def main():
     r.add_argument("--compression", type=float, required=True)
     r.add_argument("--quiet", type=float, default=60)
     r.add_argument("--idle-after", type=float, required=True)
+    # The real time the replay starts at, when something started earlier runs on its clock
+    # (the predict profile's idleaccd, IDLEACC_PREDICT_CLOCK); default 1 s after the quiet phase.
+    r.add_argument("--t0", type=float)
+    c = sub.add_parser("check")
+    c.add_argument("--compression", type=float, required=True)
+    c.add_argument("--profiles", required=True)
+    c.add_argument("--naive-period", type=float, default=60)
+    c.add_argument("--allow-distorted", action="store_true")
+    c.add_argument("--write")
+    c.add_argument("--policy", default="")
+    c.add_argument("--shell", action="store_true")
     p = sub.add_parser("report")
     p.add_argument("--out", required=True)
     s = sub.add_parser("scale")
     s.add_argument("--out", required=True)
     s.add_argument("--ns", required=True)
+    fr = sub.add_parser("frontier")
+    fr.add_argument("--out")
+    fr.add_argument("--list", action="store_true")
     a = ap.parse_args()
-    {"run": cmd_run, "report": cmd_report, "scale": cmd_scale}[a.cmd](a)
+    {"frontier": cmd_frontier, "run": cmd_run, "report": cmd_report, "scale": cmd_scale, "check": cmd_check}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ and a job mix (jobs.json), both from a fixed seed so that runs compare.
 
   gen.py trace [--seed S] [--desktops N] [-o trace.json]
   gen.py jobs  [--seed S] [--desktops N] [-o jobs.json]
-  gen.py stats trace.json         # occupancy and availability intervals of a trace
+  gen.py stats TRACE              # occupancy and availability intervals of a trace: gen.py's
+                                  # JSON, a CSV of logon events or an FTA event_trace table
 
 All times are simulated seconds from Monday 00:00. Every parameter is in TRACE_PARAMS or
 JOB_PARAMS below, with where its value comes from (README.md, "Trace model").
@@ -13,8 +14,13 @@ JOB_PARAMS below, with where its value comes from (README.md, "Trace model").
 import argparse
 import json
 import math
+import os
 import random
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree (make dist ships bench/)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import traces  # noqa: E402
 
 # Where a value comes from: "assumption" means ours, chosen to look like a teaching lab;
 # only the figures cited in README.md come from the studies.
@@ -94,15 +100,17 @@ def typing_bursts(rnd, a, b, p):
     return bursts
 
 
-def gen_trace(seed, n):
+def gen_trace(seed, n, classes=None):
+    """A week of n desktops; with [classes], another week of the same lab timetable."""
     p = TRACE_PARAMS
     rnd = random.Random(seed)
     # One timetable for the lab: every desktop sees the same classes.
-    classes = []
-    for day in range(5):
-        for s, e in p["class_slots"]:
-            if rnd.random() < p["p_class"]:
-                classes.append([day * 86400 + s, day * 86400 + e])
+    if classes is None:
+        classes = []
+        for day in range(5):
+            for s, e in p["class_slots"]:
+                if rnd.random() < p["p_class"]:
+                    classes.append([day * 86400 + s, day * 86400 + e])
     desktops = []
     for i in range(n):
         sess = []
@@ -153,9 +161,59 @@ def gen_jobs(seed, n_slots=None):
     return {"seed": seed, "params": p, "fields": ["id", "submit", "work", "slot"], "jobs": jobs}
 
 
+# Predicted idle windows (nodeagent/predict.h): the profile an idleaccd would have learnt.
+PREDICT_DECAY = 0.8     # AGENT_PREDICT_DECAY: an observation k weeks old counts 0.8^k
+PREDICT_BIN = 3600      # agent.predict_bin's default
+TRAIN_WEEKS = 4         # earlier weeks learnt from: about what the decay keeps
+
+
+def learn_profile(weeks, idle_after):
+    """Returns and open seconds per bin, learnt from [weeks] (oldest first, each a desktop's
+    presence intervals from Monday 00:00) as idleaccd learns them: a window opens idle_after
+    after the owner left and closes when they come back; the last week is a week old."""
+    nb = WEEK // PREDICT_BIN
+    ret, exp_ = [0.0] * nb, [0.0] * nb
+    for k, pres in enumerate(weeks):
+        f = PREDICT_DECAY ** (len(weeks) - k)
+        iv = traces.periodic(pres, WEEK, -WEEK, 2 * WEEK)
+        for (a0, b0), (a1, b1) in zip(iv, iv[1:]):
+            lo, hi = b0 + idle_after, a1
+            if hi <= lo:
+                continue
+            if 0 <= hi < WEEK:
+                ret[int(hi // PREDICT_BIN)] += f
+            t = max(lo, 0.0)
+            while t < min(hi, WEEK):
+                end = min(hi, WEEK, (t // PREDICT_BIN + 1) * PREDICT_BIN)
+                exp_[int(t // PREDICT_BIN)] += (end - t) * f
+                t = end
+    return ret, exp_
+
+
+def train_profile(trace, idx, node, week, idle_after, seed_base=None):
+    """The NODE.profile of desktop idx of a generated trace, learnt from TRAIN_WEEKS other
+    weeks of the same lab timetable (new seats and free use, drawn with other seeds: the
+    replayed week itself is never learnt from), its bins in profile week [week]."""
+    if "classes" not in trace:
+        raise ValueError("the trace has no lab timetable to draw earlier weeks from (only "
+                         "gen.py's generated traces have one)")
+    base = trace["seed"] if seed_base is None else seed_base
+    n = len(trace["desktops"])
+    weeks = [gen_trace(base + 7919 * (k + 1), n, trace["classes"])["desktops"][idx % n]["presence"]
+             for k in range(TRAIN_WEEKS)]
+    ret, exp_ = learn_profile(weeks, idle_after)
+    lines = ["idleacc-profile 1 node %s bin %d" % (node, PREDICT_BIN),
+             "# learnt by tests/bench/gen.py from %d earlier weeks of the lab" % TRAIN_WEEKS]
+    for b, (r, e) in enumerate(zip(ret, exp_)):
+        if r > 0 or e > 0:
+            lines.append("b %d %.6f %.3f %d" % (b, r, e, week))
+    return "\n".join(lines) + "\n"
+
+
 def stats(trace, lo=0, hi=None):
     """Occupancy and availability (owner-absent) intervals, for comparing with the studies."""
-    hi = hi or trace["week_s"]
+    if hi is None:  # the whole trace: where a real trace has data, all of gen.py's week
+        lo, hi = trace.get("data_s", [0, trace["week_s"]])
     pres = 0.0
     avail = []
     for d in trace["desktops"]:
@@ -171,11 +229,14 @@ def stats(trace, lo=0, hi=None):
         if hi > t:
             avail.append(hi - t)
     n = len(trace["desktops"])
+    off = sum(max(0.0, min(b, hi) - max(a, lo)) for d in trace["desktops"]
+              for a, b in d.get("offline", []))
     avail.sort()
     q = lambda f: avail[min(len(avail) - 1, int(f * len(avail)))] / 3600 if avail else 0
     return {
         "desktops": n,
         "occupancy": pres / (n * (hi - lo)),
+        "offline": off / (n * (hi - lo)),
         "avail_intervals": len(avail),
         "avail_h_p50": q(0.5), "avail_h_p90": q(0.9),
         "avail_h_mean": sum(avail) / len(avail) / 3600 if avail else 0,
@@ -184,21 +245,46 @@ def stats(trace, lo=0, hi=None):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("what", choices=["trace", "jobs", "stats"])
+    ap.add_argument("what", choices=["trace", "jobs", "stats", "profile"])
     ap.add_argument("file", nargs="?")
     ap.add_argument("--seed", type=int, default=20040426)
     ap.add_argument("--desktops", type=int, default=50)
     ap.add_argument("-o", "--output", default="-")
+    ap.add_argument("--desktop", type=int, help="profile: the trace desktop learnt")
+    ap.add_argument("--node", help="profile: the node named in the file")
+    ap.add_argument("--week", type=int, help="profile: the profile week of its bins")
+    ap.add_argument("--idle-after", type=float, help="profile: idle_after, simulated s")
     a = ap.parse_args()
+    if a.what == "profile":
+        try:
+            text = train_profile(traces.load(a.file), a.desktop, a.node, a.week, a.idle_after)
+        except (traces.TraceError, ValueError) as e:
+            sys.exit("gen.py: profile: %s" % e)
+        f = sys.stdout if a.output == "-" else open(a.output, "w")
+        f.write(text)
+        return
     if a.what == "stats":
-        with open(a.file) as f:
-            tr = json.load(f)
-        out = {"week": stats(tr)}
+        if not a.file:
+            sys.exit("gen.py: stats needs a trace file")
+        try:
+            tr = traces.load(a.file)
+        except traces.TraceError as e:
+            sys.exit("gen.py: %s" % e)
+        out = {"format": tr.get("format", "json"), "weeks": tr["week_s"] / WEEK,
+               "week": stats(tr)}
+        if tr.get("origin_utc"):
+            out["origin"] = tr["origin_utc"] + " (Monday 00:00 of the first event's week)"
         wk = []
-        for day in range(5):
-            wk.append((day * 86400 + 8 * 3600, day * 86400 + 20 * 3600))
+        for w in range(int(math.ceil(tr["week_s"] / WEEK))):
+            for day in range(5):
+                wk.append((w * WEEK + day * 86400 + 8 * 3600, w * WEEK + day * 86400 + 20 * 3600))
+        lo, hi = tr.get("data_s", [0, tr["week_s"]])
+        wk = [(max(a, lo), min(b, hi)) for a, b in wk if min(b, hi) > max(a, lo)]
         out["weekday_open_hours_occupancy"] = sum(
             stats(tr, lo, hi)["occupancy"] for lo, hi in wk) / len(wk)
+        if tr.get("data_s"):
+            out["data"] = "%.1f h of events from Monday 00:00 + %.1f h" % (tr["data_s"][1] / 3600 - tr[
+                "data_s"][0] / 3600, tr["data_s"][0] / 3600)
         json.dump(out, sys.stdout, indent=1)
         print()
         return

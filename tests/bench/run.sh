@@ -6,7 +6,10 @@
 #
 # Usage: tests/bench/run.sh [--build DIR] [-n N] [-c COMPRESSION] [--start "Mon 11:00"]
 #                           [-d SIM_DURATION] [--quiet SECONDS] [--profiles LIST] [-o OUTDIR]
-#                           [--scale N1,N2,...]
+#                           [--scale N1,N2,...] [--trace FILE] [--allow-distorted] [--week]
+#                           [--policy idle_after=15m,resume_after=5m,...] [--frontier]
+#   --profiles takes idleacc, predict (idleacc with predicted idle windows), condor, naive,
+#   dedicated.
 #   Without --build (a fresh clone, as root): installs the packages (BENCH=1 tests/deps.sh),
 #   builds into ./build (BUILD_DIR=), then runs. make bench [BENCH_ARGS="-n 8"] runs it from
 #   a build directory.
@@ -16,17 +19,21 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=${BENCH_BUILD:-}
 n=4
-compression=60
+compression=30
+allow=
 start="Mon 11:00"
 duration=4h
 quiet=60
 profiles=idleacc,condor,naive
 out=
 scale=
+trace=$here/trace.json
+policy=
+frontier=
 
 usage()
 {
-	sed -n 's/^# \{0,1\}//; 7,12p' "$0"
+	sed -n 's/^# \{0,1\}//; 7,15p' "$0"
 	exit "${1:-2}"
 }
 
@@ -41,12 +48,27 @@ while [ $# -gt 0 ]; do
 	--profiles) profiles=$2; shift ;;
 	-o) out=$2; shift ;;
 	--scale) scale=$2; shift ;;
+	--trace) trace=$2; shift ;;
+	--allow-distorted) allow=--allow-distorted ;;
+	--policy) policy=$2; shift ;;
+	--frontier) frontier=1 ;;
+	--week)
+		# The week-long comparison (hours: not for CI): a whole simulated week, 16 desktops
+		# per profile, and dedicated nodes for the cluster equivalence; later flags override.
+		n=16 duration=7d start="Mon 00:00" profiles=idleacc,condor,dedicated ;;
 	-h | --help) usage 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; usage ;;
 	esac
 	shift
 done
 BENCH=1 "$top/tests/deps.sh" || exit 1
+# Refuse what would not measure what it claims, before building or starting anything: a trace
+# that does not parse, a compression that distorts a baseline (bench.py validity()).
+[ -r "$trace" ] || { echo "run.sh: cannot read the trace $trace" >&2; exit 2; }
+trace=$(cd "$(dirname "$trace")" && pwd)/$(basename "$trace")
+python3 "$here/gen.py" stats "$trace" >/dev/null || exit 2
+python3 "$here/bench.py" check --compression "$compression" --profiles "$profiles" \
+	--naive-period "${NAIVE_PERIOD:-60}" --policy "$policy" $allow || exit 2
 if [ -z "$build" ]; then
 	# The one command of a fresh clone: build (quietly, incrementally) into ./build.
 	build=${BUILD_DIR:-$top/build}
@@ -80,9 +102,25 @@ if [ -n "$scale" ]; then
 	mkdir -p "$out"
 	for k in ${scale//,/ }; do
 		"$0" --build "$build" -n "$k" -c "$compression" --start "$start" -d "${SCALE_DURATION:-1h}" \
-			--quiet 20 --profiles idleacc -o "$out/scale-$k" || echo "run.sh: N=$k failed" >&2
+			--trace "$trace" $allow --quiet 20 --profiles idleacc -o "$out/scale-$k" || echo "run.sh: N=$k failed" >&2
 	done
 	exec python3 "$here/bench.py" scale --out "$out" --ns "$scale"
+fi
+
+# The policy frontier: one run per policy of bench.py FRONTIER (idleacc and the HTCondor-like
+# profile, FRONTIER_DURATION each at this compression), then frontier.md and frontier.png.
+if [ -n "$frontier" ]; then
+	mkdir -p "$out"
+	k=0
+	while read -r pol <&3; do
+		k=$((k + 1))
+		echo "bench: frontier point $k: $pol"
+		"$0" --build "$build" -n "$n" -c "$compression" --start "$start" \
+			-d "${FRONTIER_DURATION:-2h}" --trace "$trace" $allow --quiet 10 \
+			--profiles idleacc,condor --policy "$pol" -o "$out/frontier-$k" ||
+			echo "run.sh: frontier point $k ($pol) failed" >&2
+	done 3< <(python3 "$here/bench.py" frontier --list)
+	exec python3 "$here/bench.py" frontier --out "$out"
 fi
 
 srcdir=$build/tests # cluster.sh reads nothing else from it
@@ -93,19 +131,17 @@ mkdir -p "$TMPDIR"
 
 rm -rf "$out"
 mkdir -p "$out/raw"
+python3 "$here/bench.py" check --compression "$compression" --profiles "$profiles" \
+	--naive-period "${NAIVE_PERIOD:-60}" --policy "$policy" $allow --write "$out/raw/validity.json" >/dev/null 2>&1
 IFS=, read -r -a profs <<<"$profiles"
 np=${#profs[@]}
 total=$((n * np))
 
-# Durations of the policy, scaled by the compression (seconds, at least 1).
-scaled()
-{
-	python3 -c "import sys; print(max(1, round($1 / $compression)))"
-}
-idle_after=$(scaled 900)
-resume_after=$(scaled 300)
-max_suspend=$(scaled 600)
-warn_grace=$(scaled 120)
+# Durations of the policy (HTCondor's, or --policy), scaled by the compression (whole seconds,
+# at least 1): idle_after, resume_after, max_suspend, warn_grace.
+durations=$(python3 "$here/bench.py" check --compression "$compression" --profiles "$profiles" \
+	--policy "$policy" --shell) || exit 2
+eval "$durations"
 
 extra=("MinJobAge=86400")
 for ((k = 0; k < np; k++)); do
@@ -133,14 +169,14 @@ stop_agents()
 }
 trap 'stop_agents; cluster_stop; rmdir "$TMPDIR" 2>/dev/null' EXIT
 
-# agent_conf DIR [INTERVAL]: an idleacc.yaml with HTCondor's durations scaled, tty source only;
+# agent_conf DIR [INTERVAL]: an idleacc.yaml with the policy's durations scaled, tty source only;
 # without INTERVAL the agent samples at its shipped default (5 s).
 agent_conf()
 {
 	local interval=
 	[ -z "${2:-}" ] || interval="  interval: ${2}s"
 	cat >"$1/idleacc.yaml" <<EOF
-# Written by tests/bench/run.sh: HTCondor's desktop durations divided by $compression.
+# Written by tests/bench/run.sh: the policy's durations (HTCondor's unless --policy) divided by $compression.
 policy:
   idle_after: ${idle_after}s
   locked_idle_after: ${idle_after}s
@@ -160,6 +196,18 @@ ${interval}
 EOF
 	chmod 644 "$1/idleacc.yaml"
 }
+
+# The predict profile: idleacc with agent.predict on, its profile learnt beforehand by gen.py
+# from earlier weeks of the lab (never the replayed week), its clock the replay's
+# (IDLEACC_PREDICT_CLOCK: the replay's start S at real time pred_t0, at the compression): so
+# the replay's start is fixed now, after the longest start-up wait and the quiet phase.
+pred_t0=
+if [[ ",$profiles," == *,predict,* ]]; then
+	pred_t0=$(($(date +%s) + ${NAIVE_PERIOD:-60} + 60 + ${quiet%.*} + 30))
+	pred_week=$((($(date +%s) + 3 * 86400) / 604800))
+	pred_s=$(python3 -c "import sys; sys.path.insert(0, '$here'); import bench; print(bench.weektime('$start'))") || exit 2
+	pred_local0=$((pred_week * 604800 - 3 * 86400 + pred_s))
+fi
 
 : >"$out/raw/pids.txt"
 i=0
@@ -182,9 +230,29 @@ for ((k = 0; k < np; k++)); do
 			pid=$(_cluster_spawn "idleaccd-$node" "$IDLEACCD" -D -v -N "$node" \
 				-c "$dir/idleacc.yaml") || exit 1
 			;;
+		predict)
+			# As idleacc, with predicted idle windows (idleacc.yaml(5)).
+			agent_conf "$dir"
+			echo "  predict: on" >>"$dir/idleacc.yaml"
+			python3 "$here/gen.py" profile "$trace" --desktop $((j - 1)) --node "$node" \
+				--week "$pred_week" --idle-after $((idle_after * ${compression%.*})) \
+				-o "$dir/state/$node.profile" || exit 2
+			chmod 600 "$dir/state/$node.profile"
+			pid=$(_cluster_spawn "idleaccd-$node" env \
+				IDLEACC_PREDICT_CLOCK="$pred_t0 $pred_local0 $compression" \
+				"$IDLEACCD" -D -v -N "$node" -c "$dir/idleacc.yaml") || exit 1
+			;;
 		naive)
 			pid=$(_cluster_spawn "naive-$node" bash "$here/naive.sh" "$node" \
 				"$dir/tty/console" "$idle_after" "${NAIVE_PERIOD:-60}") || exit 1
+			;;
+		dedicated)
+			# A node of a dedicated cluster: no owner, no agent; the reference of the
+			# cluster equivalence (README.md, "Statistics").
+			echo "$node dedicated $((j - 1)) agent 0 $dir" >>"$out/raw/pids.txt"
+			echo "$node dedicated $((j - 1)) slurmd ${_cluster_slurmd_pids[i - 1]} $dir" \
+				>>"$out/raw/pids.txt"
+			continue
 			;;
 		*) echo "run.sh: unknown profile ${profs[k]}" >&2; exit 2 ;;
 		esac
@@ -207,7 +275,8 @@ wait_until $((${NAIVE_PERIOD:-60} + 30)) cluster_all_idle || {
 python3 "$here/bench.py" run --out "$out" --cluster "$CLUSTER_DIR" --n "$n" \
 	--profiles "$profiles" --compression "$compression" --start "$start" \
 	--duration "$duration" --quiet "$quiet" --idle-after "$idle_after" \
-	--trace "$here/trace.json" --jobs "$here/jobs.json" --job-script "$here/job.sh" || exit 1
+	--trace "$trace" --jobs "$here/jobs.json" --job-script "$here/job.sh" \
+	${pred_t0:+--t0 "$pred_t0"} || exit 1
 stop_agents
 cp "$CLUSTER_DIR"/log/*.log "$CLUSTER_DIR"/log/*.out "$out/raw/" 2>/dev/null
 python3 "$here/bench.py" report --out "$out" || exit 1

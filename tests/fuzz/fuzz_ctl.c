@@ -3,13 +3,12 @@
  * fuzz_ctl.c - libFuzzer harness of the control socket's request side: the input is the raw
  * byte stream a local client sends to idleaccd's socket (length prefix, request, anything
  * after), read by nodeagent/control.c's server over a real AF_UNIX socket. A complete request
- * goes to a handler that parses it as idleaccd does for the plugin's verbs (nodeagent/
- * plugreq.c, signal grammar common/signame.c, always as root so the parsing is reached) and for
- * hold (idle_parse_duration, agent_hold), and answers "status" with the report; the client
- * reads the answer, which must be framed by common/ctl.c's rules.
+ * goes to idleaccd's own request table (nodeagent/dispatch.c: every verb's rights, arguments
+ * and handler, the signal grammar common/signame.c) from root, so every parser is reached; the
+ * client reads the answer, which must be framed by common/ctl.c's rules.
  *
- * Not reached: idleaccd.c's own handle_request (static, needs the whole daemon: config, Slurm
- * worker, logind), the logging of requests and the console-user check behind hold.
+ * Not reached: the daemon around the table (config, Slurm worker, logind); the console rule
+ * is a stand-in that says yes.
  */
 #include "config.h"
 
@@ -21,46 +20,37 @@
 #include "control.h"
 #include "cycle.h"
 #include "fuzz.h"
+#include "dispatch.h"
 #include "plan.h"
-#include "plugreq.h"
-#include "report.h"
 
 #define MONO_MS 3600000LL
 #define WALL_MS 1796083200000LL
 
 static struct agent_state st;
-static struct agent_params params = {.reconcile = 300};
+static struct agent_params params;
 
-/* The daemon's split of a request: the verb, then everything after the first space. */
+static bool console_yes(void *arg, uid_t uid, char *why, size_t whylen)
+{
+	(void)arg, (void)uid;
+	snprintf(why, whylen, "fuzz");
+	return true;
+}
+
 static char *handler(void *arg, const char *req, uid_t uid)
 {
-	char line[CTL_REQ_MAX + 1], *args, *out;
-	int64_t now = MONO_MS, secs;
-	struct agent_buf b;
+	const struct agent_reqenv env = {
+	    .st = &st,
+	    .p = &params,
+	    .config = "",
+	    .pid = 1,
+	    .max_hold = 86400,
+	    .console = console_yes,
+	};
 
 	(void)arg, (void)uid;
 	if (strlen(req) > CTL_REQ_MAX)
 		abort(); /* control.c's promise to every handler */
-	snprintf(line, sizeof(line), "%s", req);
-	args = strchr(line, ' ');
-	if (args)
-		*args++ = '\0';
-	out = malloc(CTL_RESP_MAX);
-	if (!out)
-		return NULL;
-	if (!strcmp(line, CTL_STATUS)) {
-		agent_buf_init(&b, out, CTL_RESP_MAX);
-		agent_report_status(&b, &st, &params, NULL, "node d1: fuzz", now);
-	} else if (agent_plugreq_is(line)) {
-		agent_plugreq(&st, 0, line, args, now, out, CTL_RESP_MAX);
-	} else if (!strcmp(line, CTL_HOLD) && args && idle_parse_duration(args, &secs) == 0) {
-		agent_hold(&st, 1000, "owner", true, secs, 86400, now, out, CTL_RESP_MAX);
-	} else if (!strcmp(line, CTL_RELEASE)) {
-		agent_release(&st, 1000, "owner", true, now, out, CTL_RESP_MAX);
-	} else {
-		snprintf(out, CTL_RESP_MAX, CTL_ERROR ": unknown request");
-	}
-	return out;
+	return agent_request(&env, req, 0, MONO_MS);
 }
 
 static struct agent_ctl ctl;
@@ -77,7 +67,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_ctl: %s\n", err);
 		abort();
 	}
-	idle_policy_default(&params.pol);
+	{
+		struct idle_policy pol;
+
+		idle_policy_default(&pol);
+		agent_params_set(&params, &pol, 300);
+	}
 	return 0;
 }
 

@@ -79,11 +79,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (idle_src_evdev.open(&st, &conf, root, t0, err, sizeof(err)) < 0)
 		return 0;
 	memset(&snap, 0, sizeof(snap));
-	idle_src_evdev.sample(st, t0 + 1000, &snap);
+	idle_src_evdev.sample(st, t0 + 1000, NULL, &snap);
 	feed(st, data, size / 2);
-	idle_src_evdev.sample(st, now, &snap);
+	idle_src_evdev.sample(st, now, NULL, &snap);
 	feed(st, data + size / 2, size - size / 2);
-	idle_src_evdev.sample(st, now, &snap);
+	idle_src_evdev.sample(st, now, NULL, &snap);
 	if (snap.status[IDLE_SRC_EVDEV] == IDLE_ST_OK && snap.evdev_last_ms > now)
 		abort(); /* no input is later than the sample */
 	idle_src_evdev.close(st);

@@ -32,6 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct idle_sources conf;
 	struct idle_snapshot snap;
 	struct idle_procs ps = {0};
+	struct idle_shared sh = {0};
 	void *load = NULL, *mem = NULL;
 	int i;
 
@@ -63,22 +64,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p += len + (nul ? 1 : 0);
 	}
 
-	if (idle_procs_scan(&ps, root, err, sizeof(err)) == 0)
+	if (idle_procs_scan(&ps, root, "slurmstepd", err, sizeof(err)) == 0) {
 		for (size_t k = 1; k < ps.n; k++)
 			if (ps.v[k - 1].pid >= ps.v[k].pid)
 				abort(); /* the contract: sorted by pid */
-	idle_procs_free(&ps);
+		sh.procs = &ps;
+	}
+	sh.procs_err = err;
 
+	/* the sources read the table as the sampler hands it to them */
 	idle_sources_default(&conf);
 	memset(&snap, 0, sizeof(snap));
 	if (idle_src_load.open(&load, &conf, root, 1000, err, sizeof(err)) == 0) {
-		idle_src_load.sample(load, 2000, &snap);
-		idle_src_load.sample(load, 62000, &snap);
+		idle_src_load.sample(load, 2000, &sh, &snap);
+		idle_src_load.sample(load, 62000, &sh, &snap);
 		idle_src_load.close(load);
 	}
 	if (idle_src_memory.open(&mem, &conf, root, 1000, err, sizeof(err)) == 0) {
-		idle_src_memory.sample(mem, 2000, &snap);
+		idle_src_memory.sample(mem, 2000, &sh, &snap);
 		idle_src_memory.close(mem);
 	}
+	idle_procs_free(&ps);
 	return 0;
 }

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct agent_state st, again; /* 50 KiB each: not on the stack */
 	static char out[CTL_RESP_MAX];
-	struct agent_params params = {.reconcile = 300};
+	struct agent_params params = {.reconcile_ms = 300000};
 	struct agent_buf b;
 	char path[256], copy[256], err[1024];
 	int64_t now;

@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	idle_sources_default(&conf);
 	memset(&snap, 0, sizeof(snap));
 	if (idle_src_tty.open(&tty, &conf, root, 1000, err, sizeof(err)) == 0) {
-		idle_src_tty.sample(tty, 2000, &snap);
+		idle_src_tty.sample(tty, 2000, NULL, &snap);
 		idle_src_tty.close(tty);
 	}
 	return 0;

@@ -8,7 +8,8 @@
 #   tests/fuzz/run.sh [-b BUILD] [-t SECONDS] [NAME...]
 #     -b BUILD    build directory (default /tmp/idleacc-fuzz)
 #     -t SECONDS  time per harness (default 20; 0 only builds)
-#     NAME        harnesses to run (conf ctl state proc utmp evdev plugargs; default all)
+#     NAME        harnesses to run (conf ctl state proc utmp evdev plugargs predict; default
+#                 all)
 # A crash file replays with: BUILD/fuzz_NAME BUILD/crash-NAME-...
 # Prints "fuzz NAME: PASS (N runs)" or "fuzz NAME: FAIL" per harness, exits 1 if any failed.
 set -euo pipefail
@@ -26,7 +27,7 @@ while getopts b:t: o; do
 done
 shift $((OPTIND - 1))
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(conf ctl state proc utmp evdev plugargs)
+[ ${#names[@]} -gt 0 ] || names=(conf ctl state proc utmp evdev plugargs predict)
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 mkdir -p "$build"

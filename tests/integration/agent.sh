@@ -12,8 +12,9 @@
 # Every desktop gets its own directory $CLUSTER_DIR/agent-NODE with its config (only the tty
 # source, watching tty/ in there: the machine's real input and load never count), run_dir and
 # state_dir, and its daemon logs to $CLUSTER_DIR/log/idleaccd-NODE.out (shown by cluster_logs).
-# Durations are short: the owner counts as absent 3 s after the last input, jobs resume 2 s
-# after it, a job suspended 8 s is requeued.
+# AGENT_IDLE_AFTER replaces the 3 s idle_after; AGENT_YAML_EXTRA is appended to the file as it
+# is (a section of its own: "emergency:" ...). Durations are short: the owner counts as absent
+# 3 s after the last input, jobs resume 2 s after it, a job suspended 8 s is requeued.
 
 AGENT_BIN=${top_builddir:-../..}/nodeagent
 IDLEACCD=$AGENT_BIN/idleaccd
@@ -35,7 +36,7 @@ agent_conf()
 	[ -e "$dir/tty/console" ] || touch -d '1 hour ago' "$dir/tty/console"
 	{
 		echo "policy:"
-		echo "  idle_after: 3s"
+		echo "  idle_after: ${AGENT_IDLE_AFTER:-3s}"
 		echo "  locked_idle_after: 3s"
 		echo "  resume_after: 2s"
 		echo "  max_suspend: 8s"
@@ -53,6 +54,7 @@ agent_conf()
 		echo "  max_hold: 1h"
 		echo "  run_dir: $dir/run"
 		echo "  state_dir: $dir/state"
+		[ -z "${AGENT_YAML_EXTRA:-}" ] || printf '%s\n' "$AGENT_YAML_EXTRA"
 	} >"$dir/idleacc.yaml"
 	chmod 644 "$dir/idleacc.yaml"
 }
@@ -62,22 +64,43 @@ agent_sock()
 	echo "$CLUSTER_DIR/agent-$1/run/$1.sock"
 }
 
+# _agent_argv NODE: sets _cluster_argv to the command that runs NODE's idleaccd: with -c its
+# file, in the desktops' network namespace if the cluster has one (CLUSTER_SLURMD_NETNS). On a
+# configless cluster (CLUSTER_CONFIGLESS=1) it runs as on the desktop instead (cluster.sh
+# cluster_in_node: its own /run and /etc/slurm, no SLURM_CONF) and without -c, its file copied
+# to that /etc/slurm/idleacc.yaml: it then watches /run/slurm/conf, where slurmd puts what
+# slurmctld pushes, and reconciles when fresh configuration arrives (confsrc.c).
+_agent_argv()
+{
+	local node=$1 yaml=$CLUSTER_DIR/agent-$1/idleacc.yaml
+	if [ "${CLUSTER_CONFIGLESS:-0}" = 1 ]; then
+		_cluster_in_node "$node"
+		cp "$yaml" "$(cluster_node_run "$node").etc-slurm/idleacc.yaml"
+		_cluster_argv=(${CLUSTER_SLURMD_NETNS:+nsenter --net="$CLUSTER_SLURMD_NETNS"}
+			"${_cluster_argv[@]}" "$IDLEACCD" -D -v -N "$node")
+	else
+		_cluster_argv=(${CLUSTER_SLURMD_NETNS:+nsenter --net="$CLUSTER_SLURMD_NETNS"}
+			"$IDLEACCD" -D -v -N "$node" -c "$yaml")
+	fi
+}
+
 # agent_start NODE [POLICY_LINE...]: writes the config (unless it exists and no lines are
-# given) and starts idleaccd -D for NODE (in the desktops' network namespace if the cluster
-# has one: CLUSTER_SLURMD_NETNS); waits for its socket. Sets AGENT_PID_<NODE>.
+# given) and starts idleaccd -D for NODE (_agent_argv: how); waits for its socket. Sets
+# AGENT_PID_<NODE>.
 agent_start()
 {
-	local node=$1 pid
+	local node=$1 pid sock
 	shift
 	if [ $# -gt 0 ] || ! [ -e "$CLUSTER_DIR/agent-$node/idleacc.yaml" ]; then
 		agent_conf "$node" "$@"
 	fi
-	rm -f "$(agent_sock "$node")"
-	pid=$(_cluster_spawn "idleaccd-$node" ${CLUSTER_SLURMD_NETNS:+nsenter \
-		--net="$CLUSTER_SLURMD_NETNS"} "$IDLEACCD" -D -v -N "$node" \
-		-c "$CLUSTER_DIR/agent-$node/idleacc.yaml") || fail "idleaccd $node did not start"
+	sock=$(agent_sock "$node")
+	rm -f "$sock"
+	_agent_argv "$node"
+	pid=$(_cluster_spawn "idleaccd-$node" "${_cluster_argv[@]}") ||
+		fail "idleaccd $node did not start"
 	eval "AGENT_PID_$node=$pid"
-	wait_until 10 test -S "$(agent_sock "$node")" || fail "idleaccd $node: no socket"
+	wait_until 10 test -S "$sock" || fail "idleaccd $node: no socket"
 	_agent_pids="${_agent_pids:-} $pid"
 }
 
@@ -211,4 +234,38 @@ agent_wait_killed()
 	grep -q . "$CLUSTER_DIR/agent-$1/fault.mark" 2>/dev/null ||
 		fail "idleaccd $1 died, but not at its fault"
 	agent_stop "$1"
+}
+
+# flood_socket SOCKET N OUT: an ordinary user (nobody) keeps N idle connections to SOCKET open,
+# each a non-blocking connect that sends nothing, reopened as soon as idleaccd closes it, until
+# killed; the first refusal it reads goes to OUT. Echoes its pid.
+flood_socket()
+{
+	setpriv --reuid=nobody --regid=nogroup --clear-groups perl -MSocket -MIO::Handle -e '
+		my ($path, $n) = @ARGV;
+		$| = 1;
+		my (@s, $said);
+		my $addr = pack_sockaddr_un($path);
+		for (;;) {
+			for my $i (0 .. $n - 1) {
+				if (defined $s[$i]) {
+					my $rin = "";
+					vec($rin, fileno($s[$i]), 1) = 1;
+					next unless select(my $r = $rin, undef, undef, 0) > 0;
+					my $got = sysread($s[$i], my $b, 512);
+					if ($got && $got > 4 && !$said) {
+						print substr($b, 4), "\n";
+						$said = 1;
+					}
+					close($s[$i]);
+					undef $s[$i];
+				}
+				socket(my $fd, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
+				$fd->blocking(0);
+				connect($fd, $addr);
+				$s[$i] = $fd;
+			}
+			select(undef, undef, undef, 0.01);
+		}' "$1" "$2" >"$3" 2>&1 &
+	echo $!
 }

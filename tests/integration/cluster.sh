@@ -16,9 +16,20 @@
 # d1..dN (multiple-slurmd: every slurmd runs on this host, 127.0.0.1, one port each).
 #
 # A test may move the desktops into a network namespace of its own (fault_network.test):
+# CLUSTER_PART_OPTS adds options to the desktop partition's line (emergency_lib.sh: OverSubscribe).
 # CLUSTER_SLURMD_NETNS=/run/netns/NAME starts every slurmd in it (nsenter, not ip netns exec:
 # that remounts /sys and slurmd dies), CLUSTER_NODE_ADDR is then their NodeAddr and
 # CLUSTER_CTLD_HOST the SlurmctldHost they reach the controller at ("HOST(ADDR)").
+#
+# Configless mode and dynamic nodes (configless_dynamic.test): CLUSTER_CONFIGLESS=1 before
+# cluster_start sets SlurmctldParameters=enable_configless, and every slurmd then starts with
+# no slurm.conf of its own (SLURM_CONF unset, --conf-server localhost:PORT); it keeps what
+# slurmctld sends in SlurmdSpoolDir/conf-cache ($CLUSTER_DIR/spool/NODE/conf-cache, see
+# cluster_conf_cache). CLUSTER_DYNAMIC=1 makes room for one dynamic node: MaxNodeCount, the
+# static nodes get Features=desktop and the partition "desktop" takes its nodes from
+# "NodeSet=desktops Feature=desktop", as conf/slurm.conf.desktop says; cluster_join_dynamic
+# NAME then starts a "slurmd -Z" that slurm.conf does not list, cluster_leave_dynamic stops it.
+# slurmd(8): --conf may not set Port, so a dynamic node listens on SlurmdPort: one per cluster.
 #
 # Ports: tests run in parallel (make -j check) next to other engineers' clusters, so each cluster
 # takes a random block of free ports below the kernel's ephemeral range (where no outgoing
@@ -214,13 +225,19 @@ _cluster_write_conf()
 {
 	local n=$1 host line
 	shift
+	local features= partition="Nodes=d[1-$n]" slurmd_port=$((_cluster_ctld_port + 1))
 	host=$(hostname)
+	if [ "${CLUSTER_DYNAMIC:-0}" = 1 ]; then
+		features=" Features=desktop"
+		partition="Nodes=desktops"
+		slurmd_port=$((_cluster_ctld_port + n + 1)) # the dynamic node's port
+	fi
 	cat >"$SLURM_CONF" <<EOF
 # Written by tests/integration/cluster.sh for one test; removed with the cluster.
 ClusterName=mini
 SlurmctldHost=${CLUSTER_CTLD_HOST:-localhost}
 SlurmctldPort=$_cluster_ctld_port
-SlurmdPort=$((_cluster_ctld_port + 1))
+SlurmdPort=$slurmd_port
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -252,12 +269,83 @@ MinJobAge=600
 JobRequeue=1
 # Schedule at once and often, so a requeued job restarts within seconds, not minutes.
 SchedulerParameters=batch_sched_delay=0,sched_interval=2,bf_interval=1
-NodeName=d[1-$n] NodeHostname=$host NodeAddr=${CLUSTER_NODE_ADDR:-127.0.0.1} Port=[$((_cluster_ctld_port + 1))-$((_cluster_ctld_port + n))] CPUs=1 RealMemory=500 State=UNKNOWN
-PartitionName=desktop Nodes=d[1-$n] Default=YES MaxTime=INFINITE State=UP
+NodeName=d[1-$n] NodeHostname=$host NodeAddr=${CLUSTER_NODE_ADDR:-127.0.0.1} Port=[$((_cluster_ctld_port + 1))-$((_cluster_ctld_port + n))] CPUs=1 RealMemory=500$features State=UNKNOWN
 EOF
+	if [ "${CLUSTER_DYNAMIC:-0}" = 1 ]; then
+		cat >>"$SLURM_CONF" <<EOF
+# Room for the dynamic node (slurm.conf(5): by default only the nodes listed here may exist).
+MaxNodeCount=$((n + 1))
+NodeSet=desktops Feature=desktop
+EOF
+	fi
+	if [ "${CLUSTER_CONFIGLESS:-0}" = 1 ]; then
+		echo "SlurmctldParameters=enable_configless" >>"$SLURM_CONF"
+	fi
+	echo "PartitionName=desktop $partition Default=YES MaxTime=INFINITE State=UP ${CLUSTER_PART_OPTS:-}" >>"$SLURM_CONF"
 	for line in "$@"; do
 		echo "$line" >>"$SLURM_CONF"
 	done
+}
+
+# cluster_node_run NODE: the directory that is /run for NODE's daemons in configless mode.
+cluster_node_run()
+{
+	echo "$CLUSTER_DIR/noderun/$1"
+}
+
+# _cluster_in_node NODE: sets _cluster_argv to the words that run a command as on the desktop
+# NODE of a configless cluster: in a private mount namespace whose /run is cluster_node_run
+# NODE, where /run/munge is this cluster's munge directory (a configless slurmd fetches its
+# config through munge's default socket: it does not know AuthInfo yet) and where slurmd makes
+# its /run/slurm/conf link without touching the machine's /run or another cluster's; its
+# /etc/slurm is empty. Empty without CLUSTER_CONFIGLESS.
+_cluster_in_node()
+{
+	local r
+
+	_cluster_argv=()
+	[ "${CLUSTER_CONFIGLESS:-0}" = 1 ] || return 0
+	r=$(cluster_node_run "$1")
+	mkdir -p "$r" "$r.etc-slurm"
+	[ -e "$r/munge" ] || ln -s "$CLUSTER_DIR/munge" "$r/munge"
+	# An empty /etc/slurm too, as on a configless desktop: whatever the machine has there
+	# (packages.test installs an idleacc.yaml meanwhile) is not this desktop's.
+	_cluster_argv=(unshare -m --propagation private
+		sh -c 'mount --bind "$0" /run && mount --bind "$1" /etc/slurm && shift && exec "$@"'
+		"$r" "$r.etc-slurm" env -u SLURM_CONF)
+}
+
+# _cluster_slurmd_argv NODE [SLURMD_ARG...]: sets _cluster_argv to the command that starts
+# NODE's slurmd: with this cluster's slurm.conf, or configless from the controller.
+_cluster_slurmd_argv()
+{
+	local node=$1
+	shift
+	_cluster_in_node "$node"
+	_cluster_argv=(${CLUSTER_SLURMD_NETNS:+nsenter --net="$CLUSTER_SLURMD_NETNS"}
+		"${_cluster_argv[@]}" slurmd -D -N "$node" "$@")
+	if [ "${CLUSTER_CONFIGLESS:-0}" = 1 ]; then
+		_cluster_argv+=(--conf-server "localhost:$_cluster_ctld_port")
+	else
+		_cluster_argv+=(-f "$SLURM_CONF")
+	fi
+}
+
+# cluster_in_node NODE CMD...: runs CMD as on NODE's desktop (configless: its own /run, no
+# SLURM_CONF), in the foreground; spawn daemons with: _cluster_in_node NODE; _cluster_spawn
+# NAME "${_cluster_argv[@]}" CMD...
+cluster_in_node()
+{
+	local node=$1
+	shift
+	_cluster_in_node "$node"
+	"${_cluster_argv[@]}" "$@"
+}
+
+# cluster_conf_cache NODE: where NODE's slurmd keeps the files slurmctld sent it (configless).
+cluster_conf_cache()
+{
+	echo "$CLUSTER_DIR/spool/$1/conf-cache"
 }
 
 _cluster_ctld_up()
@@ -352,15 +440,16 @@ cluster_start()
 	exec {_cluster_lockfd}>>"$CLUSTER_LOCK"
 	flock -w 120 "$_cluster_lockfd" ||
 		{ _cluster_start_fail "lock $CLUSTER_LOCK busy"; return 1; }
-	_cluster_pick_ports "$n" || { _cluster_start_fail "no ports"; return 1; }
+	_cluster_pick_ports $((n + ${CLUSTER_DYNAMIC:-0})) ||
+		{ _cluster_start_fail "no ports"; return 1; }
 	_cluster_write_conf "$n" "$@"
 
 	_cluster_ctld_pid=$(_cluster_spawn slurmctld slurmctld -D -f "$SLURM_CONF") ||
 		{ _cluster_start_fail "slurmctld did not start"; return 1; }
 	for ((i = 1; i <= n; i++)); do
 		mkdir -p "$CLUSTER_DIR/spool/d$i" # slurmd logs an error when it has to create it
-		p=$(_cluster_spawn "slurmd-d$i" ${CLUSTER_SLURMD_NETNS:+nsenter \
-			--net="$CLUSTER_SLURMD_NETNS"} slurmd -D -N "d$i" -f "$SLURM_CONF") ||
+		_cluster_slurmd_argv "d$i"
+		p=$(_cluster_spawn "slurmd-d$i" "${_cluster_argv[@]}") ||
 			{ _cluster_start_fail "slurmd d$i did not start"; return 1; }
 		_cluster_slurmd_pids+=("$p")
 	done
@@ -432,6 +521,7 @@ cluster_stop()
 	[ -n "${CLUSTER_DIR:-}" ] || return 0
 	[ -n "${_cluster_ctld_pid:-}" ] && pids+=("$_cluster_ctld_pid")
 	pids+=("${_cluster_slurmd_pids[@]}")
+	[ -n "${_cluster_dynamic_pid:-}" ] && pids+=("$_cluster_dynamic_pid")
 	[ ${#pids[@]} -eq 0 ] || _cluster_kill 15 "${pids[@]}"
 	_cluster_kill_strays
 	[ -z "${_cluster_munged_pid:-}" ] || _cluster_kill 10 "$_cluster_munged_pid"
@@ -441,7 +531,7 @@ cluster_stop()
 	else
 		rm -rf "$CLUSTER_DIR"
 	fi
-	unset CLUSTER_DIR _cluster_ctld_pid _cluster_munged_pid _cluster_port_reg
+	unset CLUSTER_DIR _cluster_ctld_pid _cluster_munged_pid _cluster_port_reg _cluster_dynamic_pid
 	_cluster_slurmd_pids=()
 	trap - EXIT
 	return 0
@@ -501,14 +591,53 @@ cluster_start_slurmd()
 	local i=$((${1#d} - 1)) p
 
 	[ -z "${_cluster_slurmd_pids[$i]:-}" ] || return 0
-	p=$(_cluster_spawn "slurmd-$1" ${CLUSTER_SLURMD_NETNS:+nsenter \
-		--net="$CLUSTER_SLURMD_NETNS"} slurmd -D -N "$1" -f "$SLURM_CONF") || return 1
+	_cluster_slurmd_argv "$1"
+	p=$(_cluster_spawn "slurmd-$1" "${_cluster_argv[@]}") || return 1
 	_cluster_slurmd_pids[$i]=$p
 	wait_until 30 _cluster_ports_listening $((_cluster_ctld_port + i + 1)) || {
 		echo "cluster: slurmd $1 not listening after restart" >&2
 		cluster_logs
 		return 1
 	}
+}
+
+_cluster_node_known()
+{
+	scontrol -o show node "$1" >/dev/null 2>&1
+}
+
+# cluster_join_dynamic NAME [NODE_PARAMETER...]: starts a dynamic node NAME ("slurmd -Z", a node
+# slurm.conf does not list) with Features=desktop and the static nodes' size, plus any
+# NODE_PARAMETER (slurm.conf syntax); waits until it listens on SlurmdPort and slurmctld knows
+# it. Needs CLUSTER_DYNAMIC=1. Its spool and conf-cache are $CLUSTER_DIR/spool/NAME.
+cluster_join_dynamic()
+{
+	local name=$1 port p
+	shift
+
+	if [ "${CLUSTER_DYNAMIC:-0}" != 1 ] || [ -n "${_cluster_dynamic_pid:-}" ]; then
+		echo "cluster: no room for a dynamic node (CLUSTER_DYNAMIC=1, one at a time)" >&2
+		return 1
+	fi
+	port=$((_cluster_ctld_port + $(echo "$CLUSTER_NODES" | wc -w) + 1))
+	mkdir -p "$CLUSTER_DIR/spool/$name"
+	_cluster_slurmd_argv "$name" -Z --conf "CPUs=1 RealMemory=500 Features=desktop $*"
+	p=$(_cluster_spawn "slurmd-$name" "${_cluster_argv[@]}") || return 1
+	_cluster_dynamic_pid=$p
+	if ! wait_until 30 _cluster_ports_listening "$port" ||
+		! wait_until 30 _cluster_node_known "$name"; then
+		echo "cluster: dynamic node $name did not register" >&2
+		cluster_logs
+		return 1
+	fi
+}
+
+# cluster_leave_dynamic: stops the dynamic node's slurmd (the desktop switched off).
+cluster_leave_dynamic()
+{
+	[ -n "${_cluster_dynamic_pid:-}" ] || return 0
+	_cluster_kill 15 "$_cluster_dynamic_pid"
+	_cluster_dynamic_pid=
 }
 
 # node_state NODE: the node's state as scontrol prints it: IDLE, IDLE+DRAIN, MIXED+DRAIN,
@@ -546,6 +675,14 @@ job_state()
 job_is()
 {
 	[ "$(job_state "$1")" = "$2" ]
+}
+
+# job_ran JOBID: true once the job has started, running or already COMPLETED (a short job can
+# end between two polls of a slow run, the sanitizers' pass for instance).
+job_ran()
+{
+	case $(job_state "$1") in RUNNING | COMPLETED) return 0 ;; esac
+	return 1
 }
 
 # job_pids JOBID: the pids of the job's processes on this machine (batch shell and steps), found

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* check_util.c - durations, root-prefixed paths and names. */
+/* check_duration.c - durations as idleacc.yaml writes them (idle/duration.c). */
 #include "config.h"
 
 #include <string.h>
@@ -30,8 +30,9 @@ END_TEST
 
 START_TEST(test_parse_duration_bad)
 {
-	static const char *const bad[] = {"", "m", "15x", "-5", "1.5m", "15 m", "30m1h", "1h1h",
-					  "1h30", "99999999999999999999", "15M"};
+	static const char *const bad[] = {"",	  "m",	   "15x",  "-5",   "1.5m",
+					  "15 m", "30m1h", "1h1h", "1h30", "99999999999999999999",
+					  "15M"};
 	int64_t s = 42;
 	size_t i;
 
@@ -56,39 +57,14 @@ START_TEST(test_format_duration)
 }
 END_TEST
 
-START_TEST(test_path)
-{
-	char b[64];
-
-	ck_assert_str_eq(idle_path(b, sizeof(b), NULL, "/proc/stat"), "/proc/stat");
-	ck_assert_str_eq(idle_path(b, sizeof(b), "", "/proc/stat"), "/proc/stat");
-	ck_assert_str_eq(idle_path(b, sizeof(b), "/tmp/fx", "/proc/stat"), "/tmp/fx/proc/stat");
-	ck_assert_ptr_null(idle_path(b, 8, "/tmp/fx", "/proc/stat"));
-}
-END_TEST
-
-START_TEST(test_names)
-{
-	ck_assert_str_eq(idle_source_name(IDLE_SRC_EVDEV), "evdev");
-	ck_assert_str_eq(idle_source_name(IDLE_SRC_GPU), "gpu");
-	ck_assert_str_eq(idle_status_name(IDLE_ST_UNKNOWN), "unknown");
-	ck_assert_str_eq(idle_owner_name(IDLE_OWNER_ABSENT), "absent");
-	ck_assert_str_eq(idle_on_return_name(IDLE_RETURN_REQUEUE), "requeue");
-}
-END_TEST
-
 static Suite *make_suite(void)
 {
-	Suite *s = suite_create("util");
+	Suite *s = suite_create("duration");
 	TCase *tc = tcase_create("durations");
 
 	tcase_add_test(tc, test_parse_duration);
 	tcase_add_test(tc, test_parse_duration_bad);
 	tcase_add_test(tc, test_format_duration);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("paths");
-	tcase_add_test(tc, test_path);
-	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

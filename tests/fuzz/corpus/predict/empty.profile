@@ -1,0 +1,1 @@
+idleacc-profile 1 node d1 bin 3600
