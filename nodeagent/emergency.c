@@ -132,16 +132,18 @@ static int set_quota(const char *dir, int version, int share)
 }
 
 /* Makes idleaccd's own cgroup beside the root of the hierarchy of [version]. */
-static int own_group(struct agent_cap *c, int version)
+static int own_group(struct agent_cap *c, int version, char *err, size_t errlen)
 {
+	char dir[sizeof(c->own)];
+
 	if (c->own[0] && c->version == version)
 		return 0;
-	snprintf(c->own, sizeof(c->own), "%s/idleacc-%s", version == 2 ? CG2_ROOT : CG1_CPU,
-		 c->node);
-	if (mkdir(c->own, 0755) < 0 && errno != EEXIST) {
-		c->own[0] = '\0';
+	snprintf(dir, sizeof(dir), "%s/idleacc-%s", version == 2 ? CG2_ROOT : CG1_CPU, c->node);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create cgroup %s: %s", dir, strerror(errno));
 		return -1;
 	}
+	memcpy(c->own, dir, sizeof(c->own));
 	if (version == 2)
 		(void)write_file(CG2_ROOT, "cgroup.subtree_control", "+cpu");
 	c->version = version;
@@ -191,11 +193,8 @@ int agent_cap_apply(struct agent_cap *c, struct agent_localstop *ls, const struc
 			/* In no cgroup of its own: into ours (lifting the cap leaves it there). */
 			if (!share && !(c->own[0] && !strncmp(dir, c->own, strlen(c->own))))
 				continue;
-			if (own_group(c, version) < 0) {
-				snprintf(err, errlen, "cannot create cgroup %s: %s", c->own,
-					 strerror(errno));
+			if (own_group(c, version, err, errlen) < 0)
 				return -1;
-			}
 			snprintf(pid, sizeof(pid), "%d", pr->pid);
 			if (share && strcmp(dir, c->own) &&
 			    write_file(c->own, "cgroup.procs", pid) < 0 && errno != ESRCH) {
@@ -221,6 +220,19 @@ int agent_cap_apply(struct agent_cap *c, struct agent_localstop *ls, const struc
 	}
 	c->share = share;
 	return placed;
+}
+
+int agent_cap_prepare(struct agent_cap *c, const char *node, char *err, size_t errlen)
+{
+	char dir[512];
+	int version;
+
+	snprintf(c->node, sizeof(c->node), "%s", node);
+	if (agent_cap_cgroup_of(getpid(), dir, sizeof(dir), &version) < 0) {
+		snprintf(err, errlen, "no cgroup cpu controller for this process");
+		return -1;
+	}
+	return own_group(c, version, err, errlen);
 }
 
 void agent_cap_close(struct agent_cap *c)

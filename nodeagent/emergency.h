@@ -72,6 +72,14 @@ struct agent_localstop;
 int agent_cap_apply(struct agent_cap *c, struct agent_localstop *ls, const struct agent_state *st,
 		    int share, int64_t now_ms, char *err, size_t errlen);
 
+/*
+ * Makes idleaccd's own cgroup, "idleacc-[node]", in the hierarchy that holds this process's
+ * cpu controller: at start-up, while the capabilities are whole, for a root of that hierarchy
+ * that even root may write only with CAP_DAC_OVERRIDE (mode 0555, as some containers mount
+ * it). Returns 0, or -1 with [err] filled; agent_cap_apply() tries again when it needs it.
+ */
+int agent_cap_prepare(struct agent_cap *c, const char *node, char *err, size_t errlen);
+
 /* Removes idleaccd's own cgroup if it is empty (at exit; a job still in it keeps it). */
 void agent_cap_close(struct agent_cap *c);
 

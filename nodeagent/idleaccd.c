@@ -902,6 +902,9 @@ static int setup(struct daemon *d)
 		agent_log(LOG_ERR, "control socket: %s", err);
 		return -1;
 	}
+	/* The CPU cap's own cgroup, which an emergency requisition may need later. */
+	if (agent_cap_prepare(&d->cap, d->node, err, sizeof(err)) < 0)
+		agent_log(LOG_INFO, "emergency requisition: %s; made when first needed", err);
 	/* Start-up's files are made: keep only the capabilities the work needs, while this is
 	 * the only thread (the worker and reload threads inherit the result). */
 	if (agent_privdrop(kept, sizeof(kept), err, sizeof(err)) < 0) {
@@ -916,7 +919,6 @@ static int setup(struct daemon *d)
 	}
 	agent_worker_emergency(d->w, idle_config_emergency(d->cfg)->partition);
 	agent_pred_config(&d->pred, &d->aconf, d->node, d->w);
-	snprintf(d->cap.node, sizeof(d->cap.node), "%s", d->node);
 	watch_shutdown(d);
 	if (agent_confwatch_open(&d->cw, &d->found, err, sizeof(err)) < 0)
 		agent_log(LOG_WARNING, "%s: configuration changes are seen at each sample only",
