@@ -239,6 +239,7 @@ static void sample(struct daemon *d)
 {
 	int64_t wall = idle_now_ms(), now = agent_clock(&d->st, clock_mono_ms(), wall);
 	int64_t every = d->aconf.interval * 1000;
+	char err[AGENT_ERR_LEN];
 	struct idle_verdict v;
 
 	/* libidle runs on the wall clock, the stamps of its sources' own (input event times). */
@@ -263,6 +264,8 @@ static void sample(struct daemon *d)
 			d->cap_want = e->cpu_share;
 	}
 	agent_observe(&d->st, &v, now);
+	if (agent_localstop_strays(&d->ls, &d->st, &d->params, now, err, sizeof(err)) == -1)
+		agent_log(LOG_ERR, "cannot check the jobs' processes on the desktop: %s", err);
 	agent_pred_sample(&d->pred, &v, wall, now, d->w);
 	d->next_sample_ms = now + every;
 	/* Sample again the moment time alone changes the verdict (owner turns absent, the

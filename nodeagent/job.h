@@ -49,6 +49,10 @@ struct agent_tjob {
 	/* When a suspend of ours was handed to the worker, until its answer; 0 if none. The
 	 * state file keeps the job as suspended by us from then on (see agent_intend). */
 	int64_t suspend_asked_ms;
+	/* When every process of the job was first seen stopped while it is ours to leave running
+	 * (we neither suspended nor stopped it); 0 if not (agent_localstop_strays). */
+	int64_t stray_ms;
+	int stray_fixes; /* how often we continued it so (at most AGENT_STRAY_MAX) */
 };
 
 /*

@@ -3,12 +3,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <syslog.h>
 
 #include "localstop.h"
 #include "privdrop.h"
@@ -251,6 +253,127 @@ int agent_localstop_cycle(struct agent_localstop *ls, struct agent_state *st,
 			if (tal[k].job == j->id && tal[k].sig == SIGCONT)
 				nc = tal[k].n;
 		agent_local_continued(st, j->id, nc, now_ms);
+	}
+	return total;
+}
+
+/* A job that only Slurm (or the job itself) may have stopped: ours to leave running. */
+static bool stray_candidate(const struct agent_tjob *j)
+{
+	return j->fate == AGENT_JOB_SEEN && !j->local_stop && !j->busy &&
+	       j->stray_fixes < AGENT_STRAY_MAX;
+}
+
+/* The live processes of [job] in [ps] (slurmstepd aside), and how many of them are stopped. */
+static int job_procs(const struct idle_procs *ps, uint32_t job, int *stopped)
+{
+	size_t i;
+	int live = 0;
+
+	*stopped = 0;
+	for (i = 0; i < ps->n; i++) {
+		const struct idle_proc *pr = &ps->v[i];
+
+		if (!pr->job || pr->stepd || pr->jobid != job || pr->state == 'Z' ||
+		    pr->state == 'X')
+			continue;
+		live++;
+		*stopped += pr->state == 'T';
+	}
+	return live;
+}
+
+size_t agent_localstop_strays_pick(const struct idle_procs *ps, struct agent_state *st,
+				   const struct agent_params *p, int64_t now_ms,
+				   struct agent_lsig *out, size_t max)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < st->njobs; i++) {
+		struct agent_tjob *j = &st->jobs[i];
+		int live, stopped;
+
+		if (agent_local_stopping(st, p, now_ms) || !stray_candidate(j)) {
+			j->stray_ms = 0;
+			continue;
+		}
+		live = job_procs(ps, j->id, &stopped);
+		if (!live || stopped < live) {
+			j->stray_ms = 0;
+			continue;
+		}
+		if (!j->stray_ms) {
+			/* Slurm may have just suspended it: ask before touching anything. */
+			j->stray_ms = now_ms;
+			st->jobs_stale = true;
+			continue;
+		}
+		if (st->jobs_listed_ms <= j->stray_ms) {
+			st->jobs_stale = true; /* the listing is still to come */
+			continue;
+		}
+		if (!j->running || j->suspended)
+			continue; /* Slurm's suspend (preemption, an admin): its resume continues it
+				   */
+		for (k = 0; k < ps->n; k++) {
+			const struct idle_proc *pr = &ps->v[k];
+
+			if (!pr->job || pr->stepd || pr->jobid != j->id || pr->state != 'T')
+				continue;
+			if (n < max)
+				out[n] = (struct agent_lsig){.pid = pr->pid,
+							     .job = j->id,
+							     .sig = SIGCONT,
+							     .state = pr->state};
+			n++;
+		}
+	}
+	return n;
+}
+
+int agent_localstop_strays(struct agent_localstop *ls, struct agent_state *st,
+			   const struct agent_params *p, int64_t now_ms, char *err, size_t errlen)
+{
+	struct agent_lsig sigs[AGENT_MAX_JOBS];
+	struct tally tal[AGENT_MAX_JOBS];
+	size_t ntal = 0, i, n;
+	int total = 0;
+
+	for (i = 0; i < st->njobs && !stray_candidate(&st->jobs[i]); i++)
+		;
+	if (i == st->njobs || agent_local_stopping(st, p, now_ms))
+		return 0; /* no scan: nothing of ours runs */
+	if (agent_localstop_scan(ls, err, errlen) < 0) {
+		if (ls->failing)
+			return -2;
+		ls->failing = true;
+		return -1;
+	}
+	ls->failing = false;
+	n = agent_localstop_strays_pick(&ls->procs, st, p, now_ms, sigs, AGENT_MAX_JOBS);
+	if (n > AGENT_MAX_JOBS)
+		n = AGENT_MAX_JOBS; /* the next sample takes the rest */
+	for (i = 0; i < n; i++)
+		if (kill(sigs[i].pid, SIGCONT) == 0) {
+			tally_add(tal, &ntal, AGENT_MAX_JOBS, &sigs[i]);
+			total++;
+		}
+	for (i = 0; i < ntal; i++) {
+		struct agent_tjob *j = agent_job_find(st, tal[i].job);
+
+		if (!j)
+			continue;
+		j->stray_fixes++;
+		agent_note(
+		    st, now_ms, LOG_WARNING, true,
+		    "job %" PRIu32 " is RUNNING in Slurm but its %d processes were all"
+		    " stopped for %" PRId64 "s (slurmd ran a suspend after the resume that"
+		    " followed it): continued them on the desktop%s",
+		    j->id, tal[i].n, (now_ms - j->stray_ms) / 1000,
+		    j->stray_fixes < AGENT_STRAY_MAX
+			? ""
+			: "; that was the last time: it keeps stopping, and is left as it is");
+		j->stray_ms = 0;
 	}
 	return total;
 }

@@ -86,6 +86,34 @@ int agent_localstop_cycle(struct agent_localstop *ls, struct agent_state *st,
  */
 int agent_localstop_scan(struct agent_localstop *ls, char *err, size_t errlen);
 
+/*
+ * The other half of slurmd's suspend/resume race (Slurm 22.05; tests/integration/
+ * agent_stray_stop.test): when slurmd is busy (a pushed reconfigure), a resume that follows
+ * a suspend at once can run before it, so the SIGSTOP lands last. Slurm then counts the job
+ * RUNNING, sees nothing to resume, and the job stays stopped until its time limit.
+ * Decides from the process table [ps] (no signal sent), at a sample while jobs may run. A job of
+ * ours (fate "seen": neither suspended nor stopped by us, no call in flight) whose live processes
+ * are all stopped ('T') is marked (its stray_ms) and a job listing asked for (jobs_stale);
+ * once a listing asked for after the mark still shows it RUNNING and its processes are still
+ * all stopped, SIGCONT is due to each of them (at most [max] into [out]; returns how many are
+ * due). Slurm's own suspend of it shows in that listing (SUSPENDED): then nothing is done.
+ * slurmd's suspend is SIGTSTP then SIGSTOP, so one race can take two continues.
+ */
+/* A job continued this often is left as it is: it stops itself (or something else does). */
+#define AGENT_STRAY_MAX 5
+
+size_t agent_localstop_strays_pick(const struct idle_procs *ps, struct agent_state *st,
+				   const struct agent_params *p, int64_t now_ms,
+				   struct agent_lsig *out, size_t max);
+
+/*
+ * Scans the process table and continues what agent_localstop_strays_pick() says, with an
+ * event for each job. Returns the number of processes continued, or -1 with [err] filled
+ * when /proc cannot be read (once per failure run; -2 while it keeps failing).
+ */
+int agent_localstop_strays(struct agent_localstop *ls, struct agent_state *st,
+			   const struct agent_params *p, int64_t now_ms, char *err, size_t errlen);
+
 /* When the next periodic pass is due (monotonic), 0 if none. */
 int64_t agent_localstop_deadline(const struct agent_localstop *ls, const struct agent_state *st,
 				 const struct agent_params *p, int64_t now_ms);

@@ -955,6 +955,89 @@ START_TEST(test_local_stop_before_slurm)
 }
 END_TEST
 
+/* Slurm 22.05 ran the suspend after the resume that followed it: job 41 RUNNING in Slurm,
+ * every process stopped. The agent asks Slurm first and continues it only on a RUNNING seen
+ * after the stop; a job Slurm suspended, or one only partly stopped, is left alone. */
+START_TEST(test_local_stray_stop)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_job running[1] = {job(41, true, true)}, susp[1] = {job(41, false, true)};
+	struct idle_verdict v = absent(true, true);
+	struct agent_action a[16];
+	struct agent_lsig sig[8];
+	int k;
+
+	start(&st, &p, node_view("ALLOCATED", false, ""));
+	agent_observe(&st, &v, T0);
+	ck_assert_int_eq(agent_job_started(&st, 41, 0, 0, T0), 0);
+	k = step(&st, &p, T0, a);
+	(void)k;
+	/* Running: nothing to do, nothing asked. */
+	table_init('R', 'S');
+	st.jobs_stale = false;
+	ck_assert_uint_eq(agent_localstop_strays_pick(&procs, &st, &p, T0 + S, sig, 8), 0);
+	ck_assert(!st.jobs_stale);
+	ck_assert_int_eq(agent_job_find(&st, 41)->stray_ms, 0);
+	/* Partly stopped (the job stopped a child of its own): nothing either. */
+	table_init('R', 'T');
+	ck_assert_uint_eq(agent_localstop_strays_pick(&procs, &st, &p, T0 + S, sig, 8), 0);
+	ck_assert_int_eq(agent_job_find(&st, 41)->stray_ms, 0);
+	/* All stopped: marked, and Slurm asked; no signal before its answer. */
+	table_init('T', 'T');
+	ck_assert_uint_eq(agent_localstop_strays_pick(&procs, &st, &p, T0 + 2 * S, sig, 8), 0);
+	ck_assert_int_eq(agent_job_find(&st, 41)->stray_ms, T0 + 2 * S);
+	ck_assert(st.jobs_stale);
+	k = step(&st, &p, T0 + 2 * S, a);
+	ck_assert_ptr_nonnull(find(a, k, AGENT_ACT_JOBS, 0));
+	/* The listing is not back yet: still nothing. */
+	ck_assert_uint_eq(agent_localstop_strays_pick(&procs, &st, &p, T0 + 3 * S, sig, 8), 0);
+	/* Slurm says SUSPENDED (its own preemption, an admin): its resume continues it. */
+	jobs_listed(&st, &p, find(a, k, AGENT_ACT_JOBS, 0), susp, 1, T0 + 3 * S);
+	ck_assert_uint_eq(agent_localstop_strays_pick(&procs, &st, &p, T0 + 4 * S, sig, 8), 0);
+	ck_assert_int_eq(agent_job_find(&st, 41)->stray_ms, T0 + 2 * S);
+	/* A later listing says RUNNING and the processes are still stopped: continued, every
+	 * stopped one (the zombie and slurmstepd aside). */
+	st.jobs_stale = true;
+	k = step(&st, &p, T0 + 5 * S, a);
+	jobs_listed(&st, &p, find(a, k, AGENT_ACT_JOBS, 0), running, 1, T0 + 5 * S);
+	ck_assert_uint_eq(agent_localstop_strays_pick(&procs, &st, &p, T0 + 6 * S, sig, 8), 2);
+	ck_assert_int_eq(sig[0].pid, 601);
+	ck_assert_int_eq(sig[0].sig, SIGCONT);
+	ck_assert_int_eq(sig[1].pid, 602);
+	/* A job continued AGENT_STRAY_MAX times already is left as it is. */
+	agent_job_find(&st, 41)->stray_fixes = AGENT_STRAY_MAX;
+	ck_assert_uint_eq(agent_localstop_strays_pick(&procs, &st, &p, T0 + 6 * S, sig, 8), 0);
+	agent_job_find(&st, 41)->stray_fixes = 0;
+	/* The owner back: the local stop's business, not this. */
+	v = present("console input 0s ago < 15m");
+	agent_observe(&st, &v, T0 + 7 * S);
+	ck_assert_uint_eq(agent_localstop_strays_pick(&procs, &st, &p, T0 + 7 * S, sig, 8), 0);
+	ck_assert_int_eq(agent_job_find(&st, 41)->stray_ms, 0);
+}
+END_TEST
+
+/* A job we suspended is ours to resume: its stopped processes are no stray. */
+START_TEST(test_local_stray_ours)
+{
+	struct agent_params p = params(IDLE_RETURN_SUSPEND);
+	struct agent_job jobs[1] = {job(41, true, true)};
+	struct idle_verdict v = absent(true, true);
+	struct agent_lsig sig[8];
+
+	owner_back(&p, jobs, 1);
+	agent_observe(&st, &v, T0 + 9 * S); /* jobs may run again; our resume is still to come */
+	ck_assert(!agent_local_stopping(&st, &p, T0 + 9 * S));
+	table_init('T', 'T');
+	agent_job_find(&st, 41)->fate = AGENT_JOB_SUSPENDED;
+	ck_assert_uint_eq(agent_localstop_strays_pick(&procs, &st, &p, T0 + 9 * S, sig, 8), 0);
+	ck_assert_int_eq(agent_job_find(&st, 41)->stray_ms, 0);
+	/* The same job, left to run by us: a stray candidate. */
+	agent_job_find(&st, 41)->fate = AGENT_JOB_SEEN;
+	ck_assert_uint_eq(agent_localstop_strays_pick(&procs, &st, &p, T0 + 9 * S, sig, 8), 0);
+	ck_assert_int_eq(agent_job_find(&st, 41)->stray_ms, T0 + 9 * S);
+}
+END_TEST
+
 START_TEST(test_local_cont_after_slurm_resume)
 {
 	struct agent_params p = params(IDLE_RETURN_SUSPEND);
@@ -1147,6 +1230,8 @@ static Suite *make_suite(void)
 	tc = tcase_create("local stop");
 	tcase_add_test(tc, test_local_stop_before_slurm);
 	tcase_add_test(tc, test_local_cont_after_slurm_resume);
+	tcase_add_test(tc, test_local_stray_stop);
+	tcase_add_test(tc, test_local_stray_ours);
 	tcase_add_test(tc, test_local_stop_policies);
 	tcase_add_test(tc, test_local_stop_survives_restart);
 	suite_add_tcase(s, tc);

@@ -162,6 +162,51 @@ busy_loop()
 	echo $!
 }
 
+# job_procs JOBID: "PID STATE" of each process of the job here (the descendants of its
+# slurmstepd, which is left out), read at once; this cluster's slurmstepd is told from other
+# clusters' (job ids repeat) by the slurm.conf in its environment.
+job_procs()
+{
+	local s stepds=
+
+	for s in $(ps -eo pid=,args= | awk -v id="$1" \
+		'$2 == "slurmstepd:" && index($3, "[" id ".") == 1 { print $1 }'); do
+		tr '\0' '\n' 2>/dev/null <"/proc/$s/environ" | grep -qx "SLURM_CONF=$SLURM_CONF" &&
+			stepds="$stepds $s"
+	done
+	[ -n "$stepds" ] || return 0
+	ps -eo pid=,ppid=,stat= | awk -v roots="$stepds" '
+		BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) top[r[i]] = 1 }
+		{ par[$1] = $2; st[$1] = substr($3, 1, 1) }
+		END {
+			for (p in par) {
+				q = par[p]
+				for (d = 0; d < 64 && q > 1; d++) {
+					if (q in top) { print p, st[p]; break }
+					q = par[q]
+				}
+			}
+		}'
+}
+
+# all_stopped JOBID: the job has processes here and every one is stopped (T).
+all_stopped()
+{
+	local out
+
+	out=$(job_procs "$1")
+	[ -n "$out" ] && ! echo "$out" | grep -qv ' T$'
+}
+
+# none_stopped JOBID: the job has processes here and none is stopped.
+none_stopped()
+{
+	local out
+
+	out=$(job_procs "$1")
+	[ -n "$out" ] && ! echo "$out" | grep -q ' T$'
+}
+
 # reason_is NODE PATTERN: the node's reason matches the shell PATTERN.
 reason_is()
 {
