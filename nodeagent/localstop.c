@@ -312,9 +312,9 @@ size_t agent_localstop_strays_pick(const struct idle_procs *ps, struct agent_sta
 			st->jobs_stale = true; /* the listing is still to come */
 			continue;
 		}
+		/* Slurm's own suspend (preemption, an admin): its resume continues it. */
 		if (!j->running || j->suspended)
-			continue; /* Slurm's suspend (preemption, an admin): its resume continues it
-				   */
+			continue;
 		for (k = 0; k < ps->n; k++) {
 			const struct idle_proc *pr = &ps->v[k];
 

@@ -86,6 +86,9 @@ int agent_localstop_cycle(struct agent_localstop *ls, struct agent_state *st,
  */
 int agent_localstop_scan(struct agent_localstop *ls, char *err, size_t errlen);
 
+/* A job continued this often is left as it is: it stops itself (or something else does). */
+#define AGENT_STRAY_MAX 5
+
 /*
  * The other half of slurmd's suspend/resume race (Slurm 22.05; tests/integration/
  * agent_stray_stop.test): when slurmd is busy (a pushed reconfigure), a resume that follows
@@ -97,11 +100,8 @@ int agent_localstop_scan(struct agent_localstop *ls, char *err, size_t errlen);
  * once a listing asked for after the mark still shows it RUNNING and its processes are still
  * all stopped, SIGCONT is due to each of them (at most [max] into [out]; returns how many are
  * due). Slurm's own suspend of it shows in that listing (SUSPENDED): then nothing is done.
- * slurmd's suspend is SIGTSTP then SIGSTOP, so one race can take two continues.
+ * One race may take two continues (seen in the test: the job stopped again a second later).
  */
-/* A job continued this often is left as it is: it stops itself (or something else does). */
-#define AGENT_STRAY_MAX 5
-
 size_t agent_localstop_strays_pick(const struct idle_procs *ps, struct agent_state *st,
 				   const struct agent_params *p, int64_t now_ms,
 				   struct agent_lsig *out, size_t max);
