@@ -20,34 +20,9 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 rounds=${1:-10}
-case $rounds in
-'' | *[!0-9]* | 0)
-	echo "x11_reaction.sh: ROUNDS must be a positive number, not \"$rounds\"" >&2
-	exit 2
-	;;
-esac
-
-if [ -z "${top_builddir:-}" ]; then
-	"$top/tests/deps.sh" || exit 1
-	build=${BUILD_DIR:-$top/build}
-	mkdir -p "$build" || exit 1
-	build=$(cd "$build" && pwd)
-	echo "x11_reaction: building in $build (log: $build/x11-reaction-build.log)"
-	(
-		cd "$top" || exit 1
-		[ -x configure ] || autoreconf -fi
-		cd "$build" || exit 1
-		[ -f Makefile ] || "$top/configure" -q
-		make -j"$(nproc)"
-	) >"$build/x11-reaction-build.log" 2>&1 || {
-		tail -30 "$build/x11-reaction-build.log" >&2
-		echo "x11_reaction.sh: the build failed" >&2
-		exit 1
-	}
-	top_builddir=$build
-fi
-top_builddir=$(cd "$top_builddir" && pwd)
-export top_builddir
+. "$here/figures.sh"
+figures_rounds x11_reaction.sh "$rounds"
+figures_build x11_reaction.sh x11-reaction
 for b in Xvfb xdotool perl; do
 	command -v "$b" >/dev/null || {
 		echo "x11_reaction.sh: $b not found (tests/deps.sh installs xvfb xdotool)" >&2
