@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,56 +91,100 @@ static bool sig_same(const struct agent_conf_sig *a, const struct agent_conf_sig
 }
 
 /*
- * A found record is 41 KiB of buffers of which a few hundred bytes are used: clearing or
- * copying it whole would make every page of it resident (and private dirty) in idleaccd, which
- * keeps three. Only the used parts are written: the strings up to their NUL, the watched files
- * below [nwatch].
+ * A found record is 33 KiB of which a few hundred bytes are used: clearing or copying it whole
+ * would make every page of it resident (and private dirty) in idleaccd, which keeps three.
+ * Only the used parts are written: the header, and [names] up to [used].
  */
 static void found_clear(struct agent_conf_found *f)
 {
-	f->path[0] = '\0';
 	f->plugstack = false;
-	f->looked[0] = '\0';
+	f->path_at = f->looked_at = 0;
+	f->looked = 0;
 	f->nwatch = 0;
+	f->names[0] = '\0';
+	f->used = 1;
+}
+
+/* Appends [s] to f->names; returns its offset. A path is at most PATH_MAX - 1 bytes, and
+ * AGENT_CONF_NAMES holds every path a load can add: the cut is a bound, never reached. */
+static size_t names_add(struct agent_conf_found *f, const char *s)
+{
+	size_t at = f->used, room = sizeof(f->names) - at, n = strlen(s);
+
+	if (room <= 1)
+		return 0;
+	if (n >= room)
+		n = room - 1;
+	memcpy(f->names + at, s, n);
+	f->names[at + n] = '\0';
+	f->used += n + 1;
+	return at;
+}
+
+const char *agent_conf_found_path(const struct agent_conf_found *f)
+{
+	return f->names + f->path_at;
+}
+
+const char *agent_conf_found_looked(const struct agent_conf_found *f)
+{
+	return f->names + f->looked_at;
+}
+
+const char *agent_conf_found_watched(const struct agent_conf_found *f, size_t i)
+{
+	return f->names + f->at[i];
 }
 
 void agent_conf_found_copy(struct agent_conf_found *dst, const struct agent_conf_found *src)
 {
-	size_t i;
-
 	if (dst == src)
 		return;
-	memcpy(dst->path, src->path, strlen(src->path) + 1);
-	dst->plugstack = src->plugstack;
-	memcpy(dst->looked, src->looked, strlen(src->looked) + 1);
-	dst->nwatch = src->nwatch;
-	for (i = 0; i < src->nwatch; i++) {
-		memcpy(dst->watch[i], src->watch[i], strlen(src->watch[i]) + 1);
-		dst->sig[i] = src->sig[i];
-	}
+	memcpy(dst, src, offsetof(struct agent_conf_found, names));
+	memcpy(dst->names, src->names, src->used);
 }
 
-/* Adds [path] to the files whose change is noticed (once), with its identity now. */
-static void watch_add(struct agent_conf_found *f, const char *path)
+/* Adds [path] to the files whose change is noticed (once), with its identity now; returns
+ * its index, or -1 if AGENT_CONF_WATCHED are watched already. */
+static int watch_add(struct agent_conf_found *f, const char *path)
 {
 	size_t i;
 
 	for (i = 0; i < f->nwatch; i++)
-		if (!strcmp(f->watch[i], path))
-			return;
+		if (!strcmp(agent_conf_found_watched(f, i), path))
+			return (int)i;
 	if (f->nwatch == AGENT_CONF_WATCHED)
-		return;
-	copy(f->watch[f->nwatch], sizeof(f->watch[0]), path);
+		return -1;
+	f->at[f->nwatch] = names_add(f, path);
 	sig_take(path, &f->sig[f->nwatch]);
-	f->nwatch++;
+	return (int)f->nwatch++;
 }
 
 static void looked_add(struct agent_conf_found *f, const char *path)
 {
-	size_t used = strlen(f->looked);
+	int i = watch_add(f, path);
 
-	snprintf(f->looked + used, sizeof(f->looked) - used, "%s%s", used ? ", " : "", path);
-	watch_add(f, path);
+	if (i >= 0)
+		f->looked |= 1u << i;
+}
+
+/* Once the load is over: the list of the files looked at, for people, after the paths. */
+static void looked_list(struct agent_conf_found *f)
+{
+	size_t i, at = f->used;
+
+	if (at >= sizeof(f->names))
+		return; /* a bound, never reached: the list stays "" */
+	f->names[at] = '\0';
+	for (i = 0; i < f->nwatch; i++) {
+		size_t len = strlen(f->names + at);
+
+		if (f->looked & (1u << i))
+			snprintf(f->names + at + len, sizeof(f->names) - at - len, "%s%s",
+				 len ? ", " : "", agent_conf_found_watched(f, i));
+	}
+	f->looked_at = at;
+	f->used = at + strlen(f->names + at) + 1;
 }
 
 static bool is_plugstack(const char *path)
@@ -147,7 +192,7 @@ static bool is_plugstack(const char *path)
 	return !strcmp(base_of(path), "plugstack.conf");
 }
 
-/* Loads [path] as what its name says; sets f->path on success. */
+/* Loads [path] as what its name says; sets f->path_at on success. */
 static struct idle_config *load_one(const char *path, struct agent_conf_found *f, char *err,
 				    size_t errlen)
 {
@@ -156,13 +201,16 @@ static struct idle_config *load_one(const char *path, struct agent_conf_found *f
 	f->plugstack = is_plugstack(path);
 	c = f->plugstack ? idle_config_load_plugstack(path, agent_conf_section(), 1, err, errlen)
 			 : idle_config_load(path, agent_conf_section(), 1, err, errlen);
-	if (c)
-		copy(f->path, sizeof(f->path), path);
+	if (c) {
+		int i = watch_add(f, path); /* watched already: looked at first */
+
+		f->path_at = i >= 0 ? f->at[i] : names_add(f, path);
+	}
 	return c;
 }
 
-struct idle_config *agent_conf_load(const char *given, struct agent_conf_found *f, char *err,
-				    size_t errlen)
+static struct idle_config *load(const char *given, struct agent_conf_found *f, char *err,
+				size_t errlen)
 {
 	char cand[AGENT_CONF_CANDIDATES][PATH_MAX], dir[PATH_MAX], p[PATH_MAX];
 	const char *sc = agent_slurm_conf(); /* not getenv(): libslurm may have set it since */
@@ -209,7 +257,21 @@ struct idle_config *agent_conf_load(const char *given, struct agent_conf_found *
 				errlen); /* nothing found: the defaults */
 }
 
+struct idle_config *agent_conf_load(const char *given, struct agent_conf_found *f, char *err,
+				    size_t errlen)
+{
+	struct idle_config *c = load(given, f, err, errlen);
+
+	looked_list(f);
+	return c;
+}
+
 /* ---------------------------------------------------------------- the change notice */
+
+static const char *dir_name(const struct agent_confwatch *w, size_t i)
+{
+	return w->dirnames + w->dir_at[i];
+}
 
 static void add_watches(struct agent_confwatch *w)
 {
@@ -217,7 +279,7 @@ static void add_watches(struct agent_confwatch *w)
 
 	for (i = 0; w->fd >= 0 && i < w->ndirs; i++)
 		if (w->wd[i] < 0)
-			w->wd[i] = inotify_add_watch(w->fd, w->dir[i], WATCH_MASK);
+			w->wd[i] = inotify_add_watch(w->fd, dir_name(w, i), WATCH_MASK);
 }
 
 /* The directories of [f]'s files, each once; their watches are kept when they stay. */
@@ -225,12 +287,12 @@ static void set_dirs(struct agent_confwatch *w, const struct agent_conf_found *f
 {
 	char dirs[AGENT_CONF_WATCHED][PATH_MAX];
 	int wd[AGENT_CONF_WATCHED];
-	size_t n = 0, i, j;
+	size_t n = 0, i, j, used;
 
 	for (i = 0; i < f->nwatch; i++) {
 		char d[PATH_MAX];
 
-		dir_of(f->watch[i], d, sizeof(d));
+		dir_of(agent_conf_found_watched(f, i), d, sizeof(d));
 		for (j = 0; j < n && strcmp(dirs[j], d); j++)
 			;
 		if (j == n) {
@@ -239,15 +301,19 @@ static void set_dirs(struct agent_confwatch *w, const struct agent_conf_found *f
 		}
 	}
 	for (i = 0; i < w->ndirs; i++) {
-		for (j = 0; j < n && strcmp(dirs[j], w->dir[i]); j++)
+		for (j = 0; j < n && strcmp(dirs[j], dir_name(w, i)); j++)
 			;
 		if (j < n)
 			wd[j] = w->wd[i];
 		else if (w->wd[i] >= 0)
 			inotify_rm_watch(w->fd, w->wd[i]);
 	}
-	for (i = 0; i < n; i++) {
-		copy(w->dir[i], sizeof(w->dir[0]), dirs[i]);
+	for (i = 0, used = 0; i < n; i++) {
+		size_t len = strlen(dirs[i]) + 1; /* below PATH_MAX: [dirnames] holds them all */
+
+		memcpy(w->dirnames + used, dirs[i], len);
+		w->dir_at[i] = used;
+		used += len;
 		w->wd[i] = wd[i];
 	}
 	w->ndirs = n;
@@ -257,7 +323,7 @@ static void set_dirs(struct agent_confwatch *w, const struct agent_conf_found *f
 int agent_confwatch_open(struct agent_confwatch *w, const struct agent_conf_found *f, char *err,
 			 size_t errlen)
 {
-	/* Field by field, not memset: [dir] and [cur] are 61 KiB, used a few bytes each. */
+	/* Field by field, not memset: [dirnames] and [cur] are 53 KiB, used a few bytes each. */
 	w->ndirs = 0;
 	found_clear(&w->cur);
 	w->due_ms = 0;
@@ -323,7 +389,7 @@ void agent_confwatch_read(struct agent_confwatch *w, int64_t now_ms)
 				 * at the next tick, and what is in it now counts as changed. */
 				inotify_rm_watch(w->fd, w->wd[d]);
 				w->wd[d] = -1;
-				changed(w, w->dir[d], now_ms);
+				changed(w, dir_name(w, d), now_ms);
 				continue;
 			}
 			if (!e->len)
@@ -331,10 +397,11 @@ void agent_confwatch_read(struct agent_confwatch *w, int64_t now_ms)
 			for (i = 0; i < w->cur.nwatch; i++) {
 				char dir[PATH_MAX];
 
-				dir_of(w->cur.watch[i], dir, sizeof(dir));
-				if (!strcmp(dir, w->dir[d]) &&
-				    !strcmp(base_of(w->cur.watch[i]), e->name)) {
-					changed(w, w->cur.watch[i], now_ms);
+				dir_of(agent_conf_found_watched(&w->cur, i), dir, sizeof(dir));
+				if (!strcmp(dir, dir_name(w, d)) &&
+				    !strcmp(base_of(agent_conf_found_watched(&w->cur, i)),
+					    e->name)) {
+					changed(w, agent_conf_found_watched(&w->cur, i), now_ms);
 					break;
 				}
 			}
@@ -355,13 +422,13 @@ void agent_confwatch_tick(struct agent_confwatch *w, int64_t now_ms)
 
 	add_watches(w);
 	for (i = 0; i < w->cur.nwatch; i++) {
-		sig_take(w->cur.watch[i], &s);
+		sig_take(agent_conf_found_watched(&w->cur, i), &s);
 		if (!sig_same(&s, &w->seen[i])) {
 			w->seen[i] = s; /* still changing: again at the next tick */
 			continue;
 		}
 		if (!w->due_ms && !sig_same(&s, &w->cur.sig[i])) {
-			changed(w, w->cur.watch[i], now_ms);
+			changed(w, agent_conf_found_watched(&w->cur, i), now_ms);
 			w->due_ms = now_ms; /* settled for a tick already */
 		}
 	}

@@ -31,18 +31,34 @@ struct agent_conf_sig {
 	int64_t ctime_ns; /* last change of the inode (chmod, chown, rename) */
 };
 
-/* What agent_conf_load() found; filled by it alone, so a reload thread may fill its own. */
+/* Bytes of a found record's names: every watched path, and the list of those looked at. */
+#define AGENT_CONF_NAMES ((AGENT_CONF_WATCHED + AGENT_CONF_CANDIDATES) * (PATH_MAX + 2))
+
+/*
+ * What agent_conf_load() found; filled by it alone, so a reload thread may fill its own. The
+ * paths are packed one after the other in [names] (read them with the functions below): a few
+ * hundred bytes, one page, where a buffer per path would make a page of each resident in
+ * idleaccd, which keeps three records for the weeks it runs.
+ */
 struct agent_conf_found {
-	char path[PATH_MAX];	   /* the file loaded; "" for the built-in defaults */
-	bool plugstack;		   /* [path] is a plugstack.conf: its idleacc block was loaded */
-	char looked[4 * PATH_MAX]; /* every file looked at, in order, ", " between: for people */
-	size_t nwatch;		   /* files in [watch] */
-	char watch[AGENT_CONF_WATCHED][PATH_MAX];      /* their paths */
+	bool plugstack;		       /* the file loaded is a plugstack.conf: its idleacc block */
+	size_t path_at;		       /* [names] offset of the file loaded; 0 ("") for defaults */
+	size_t looked_at;	       /* [names] offset of the files looked at, ", " between */
+	unsigned looked;	       /* bit i: watched file i was looked at (while loading) */
+	size_t nwatch;		       /* files watched */
+	size_t at[AGENT_CONF_WATCHED]; /* [names] offset of each watched file's path */
 	struct agent_conf_sig sig[AGENT_CONF_WATCHED]; /* each as it was before the load read */
+	size_t used;		      /* bytes of [names] written; names[0] is always "" */
+	char names[AGENT_CONF_NAMES]; /* the paths, each NUL-terminated */
 };
 
-/* Copies [src] into [dst], writing only the parts in use (a plain assignment would touch all
- * 41 KiB of both). */
+/* The file loaded; "" for the built-in defaults. */
+const char *agent_conf_found_path(const struct agent_conf_found *f);
+/* Every file looked at, in order, ", " between: for people. */
+const char *agent_conf_found_looked(const struct agent_conf_found *f);
+/* Watched file [i] (below f->nwatch). */
+const char *agent_conf_found_watched(const struct agent_conf_found *f, size_t i);
+/* Copies [src] into [dst], writing only the parts in use. */
 void agent_conf_found_copy(struct agent_conf_found *dst, const struct agent_conf_found *src);
 
 /*
@@ -53,8 +69,9 @@ void agent_conf_found_copy(struct agent_conf_found *dst, const struct agent_conf
  *   2. the idleacc block of plugstack.conf in that directory (a shared /etc/slurm);
  *   3. without $SLURM_CONF, the idleacc block of AGENT_CONF_RUN_CACHE/plugstack.conf
  *      (configless: what slurmctld sent this desktop's slurmd);
- * and else the built-in defaults ([f]->path ""). Returns the configuration, or NULL with
- * every error in [err]. Touches nothing but its arguments: safe on a thread of its own.
+ * and else the built-in defaults (agent_conf_found_path() ""). Returns the configuration,
+ * or NULL with every error in [err]. Touches nothing but its arguments: safe on a thread of its
+ * own.
  */
 struct idle_config *agent_conf_load(const char *given, struct agent_conf_found *f, char *err,
 				    size_t errlen);
@@ -66,15 +83,17 @@ struct idle_config *agent_conf_load(const char *given, struct agent_conf_found *
  * sees what inotify cannot (a change on another NFS client) and watches a directory that
  * appeared late (slurmd started after the agent). It never asks slurmctld.
  */
+/* The small fields first, the packed names last: a few pages of its 58 KiB are touched. */
 struct agent_confwatch {
-	int fd;					/* inotify, -1 if it could not be had */
-	int wd[AGENT_CONF_WATCHED];		/* the watch of each directory, -1 if none yet */
-	size_t ndirs;				/* directories in [dir] */
-	char dir[AGENT_CONF_WATCHED][PATH_MAX]; /* the directories of the watched files */
-	struct agent_conf_found cur;		/* the files as of the last load */
+	int fd;				   /* inotify, -1 if it could not be had */
+	int wd[AGENT_CONF_WATCHED];	   /* the watch of each directory, -1 if none yet */
+	size_t ndirs;			   /* directories watched */
+	size_t dir_at[AGENT_CONF_WATCHED]; /* [dirnames] offset of each directory */
 	struct agent_conf_sig seen[AGENT_CONF_WATCHED]; /* each of cur's files at the last tick */
 	int64_t due_ms;		 /* a change was seen: due then (monotonic); 0 */
 	char why[PATH_MAX + 64]; /* what changed first, for the log */
+	char dirnames[AGENT_CONF_WATCHED * PATH_MAX]; /* the watched files' directories, packed */
+	struct agent_conf_found cur;		      /* the files as of the last load */
 };
 
 /* Starts watching what [f] names. Returns 0, or -1 with [err] (then only ticks notice). */

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -58,6 +59,9 @@
 #define MAX_IDLE_FDS 64	  /* input descriptors watched (evdev devices, inotify) */
 #define STOP_WAIT_MS 3000 /* at exit, how long a Slurm call in progress may delay us */
 
+/* A file of the node's in one of its directories (agent:), DIR/idleaccd-NODE.suffix. */
+#define NODE_FILE_LEN (IDLE_PATH_LEN + AGENT_NODE_LEN + 24)
+
 struct daemon {
 	bool foreground;	  /* -D */
 	int verbose;		  /* -v count */
@@ -66,9 +70,11 @@ struct daemon {
 	struct agent_conf_found found; /* where the configuration in force came from */
 	struct agent_confwatch cw;     /* the notice that it changed (confsrc.c) */
 	char node[AGENT_NODE_LEN];     /* -N, else found from the host name */
-	char sock_path[PATH_MAX];      /* -s, else RUN_DIR/NODE.sock */
-	char pid_path[PATH_MAX];       /* RUN_DIR/NODE.pid */
-	char state_path[PATH_MAX];     /* STATE_DIR/NODE.state */
+	/* Sized to what they can hold, not PATH_MAX: each would make a page resident. */
+	char sock_path[sizeof(((struct agent_ctl *)0)->path)]; /* -s, else RUN_DIR/NODE.sock */
+	char pid_path[NODE_FILE_LEN];			       /* RUN_DIR/NODE.pid */
+	char state_path[NODE_FILE_LEN];			       /* STATE_DIR/NODE.state */
+	char metrics_path[NODE_FILE_LEN]; /* METRICS_DIR/idleaccd-NODE.prom; "" if metrics off */
 
 	struct idle_config *cfg;    /* the configuration in force */
 	struct agent_conf aconf;    /* its agent: section */
@@ -122,9 +128,8 @@ struct daemon {
 
 	/* Prometheus metrics (metrics.c), written for node_exporter's textfile collector. */
 	struct agent_metrics m;
-	char metrics_path[PATH_MAX]; /* METRICS_DIR/idleaccd-NODE.prom; "" if metrics are off */
-	int64_t metrics_ms;	     /* when the file was last written (monotonic); 0 never */
-	bool metrics_failed;	     /* the last write failed (logged once per outage) */
+	int64_t metrics_ms;  /* when the file was last written (monotonic); 0 never */
+	bool metrics_failed; /* the last write failed (logged once per outage) */
 
 	struct agent_pred_run pred; /* predicted idle windows (predict_run.h) */
 };
@@ -158,7 +163,7 @@ static struct idle_config *load_config(const struct daemon *d, struct agent_conf
 /* What a log line calls the configuration [f] found. */
 static const char *conf_name(const struct agent_conf_found *f)
 {
-	return f->path[0] ? f->path : "built-in defaults";
+	return agent_conf_found_path(f)[0] ? agent_conf_found_path(f) : "built-in defaults";
 }
 
 static void log_lines(int prio, const char *prefix, const char *text)
@@ -353,6 +358,9 @@ static void local_protect(struct daemon *d, int64_t now)
 		agent_log(LOG_ERR, "cannot stop the jobs on the desktop: %s", err);
 }
 
+/* The metrics text's room: 256 jobs' lines fit. */
+#define METRICS_TEXT_LEN (32 * 1024)
+
 /*
  * Rewrites the metrics file: at once (at most once a second) when something counted changed,
  * else once per sample interval, so that idleacc_last_update_seconds stays fresh. A failure
@@ -360,18 +368,27 @@ static void local_protect(struct daemon *d, int64_t now)
  */
 static void write_metrics(struct daemon *d, int64_t now)
 {
-	static char text[32 * 1024]; /* about 6 KiB written; the main thread's alone */
-	char err[AGENT_ERR_LEN];
+	char err[AGENT_ERR_LEN], *text;
 	struct agent_buf b;
 	int64_t since = now - d->metrics_ms;
+	int r;
 
 	if (!d->metrics_path[0] || (d->metrics_ms && since < 1000) ||
 	    (d->metrics_ms && !d->m.changed && since < d->aconf.interval * 1000))
 		return;
-	agent_buf_init(&b, text, sizeof(text));
-	agent_metrics_format(&b, &d->m, &d->st, clock_wall_ms());
+	/* About 6 KiB are written. Mapped for the write and unmapped after it (the allocator
+	 * maps blocks this large, main()): kept, its pages would stay private dirty. */
+	if (!(text = malloc(METRICS_TEXT_LEN))) {
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+		r = -1;
+	} else {
+		agent_buf_init(&b, text, METRICS_TEXT_LEN);
+		agent_metrics_format(&b, &d->m, &d->st, clock_wall_ms());
+		r = agent_metrics_write(d->metrics_path, text, err, sizeof(err));
+		free(text);
+	}
 	d->metrics_ms = now;
-	if (agent_metrics_write(d->metrics_path, text, err, sizeof(err)) < 0) {
+	if (r < 0) {
 		if (!d->metrics_failed)
 			agent_log(LOG_ERR,
 				  "cannot write the metrics: %s; retrying every %" PRId64 "s", err,
@@ -462,6 +479,40 @@ static void emergency_follow(struct daemon *d)
 	sample(d);
 }
 
+/* Bytes kept under stack_trim()'s frame: the few calls it makes still run there. */
+#define STACK_KEEP (16 * 1024)
+
+/*
+ * Gives back the main thread's stack pages below the current frame. Setting up (the
+ * configuration's candidates, every error buffer) and some replies went tens of KiB deep once,
+ * and pages once written stay resident, private dirty, for the weeks the agent runs. The
+ * stack's mapping is the one of /proc/self/maps that holds this frame; the kernel gives zero
+ * pages again where the stack grows anew. Called where nothing below the caller is in use.
+ */
+static __attribute__((noinline)) void stack_trim(void)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0), lo = 0, top;
+	long page = sysconf(_SC_PAGESIZE);
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f || page <= 0) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	while (!lo && fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+
+		if (sscanf(line, "%lx-%lx", &a, &b) == 2 && a <= sp && sp < b)
+			lo = a;
+	}
+	fclose(f);
+	top = (sp - STACK_KEEP) & ~((uintptr_t)page - 1);
+	if (lo && top > lo)
+		(void)madvise((void *)lo, top - lo, MADV_DONTNEED);
+}
+
 static void apply_results(struct daemon *d)
 {
 	struct agent_result r;
@@ -475,15 +526,16 @@ static void apply_results(struct daemon *d)
 		log_events(d); /* hundreds of results may wait: more notes than the ring keeps */
 	}
 	emergency_follow(d);
-	/* libslurm's message buffers are freed by now: give their pages back (a few times an
-	 * hour; the heap is small, so this costs microseconds). */
+	/* libslurm's message buffers are freed by now: give their pages back, and the stack's
+	 * (a few times an hour; the heap is small, so this costs microseconds). */
+	stack_trim();
 	malloc_trim(0);
 }
 
 /* The metrics file of agent.metrics_dir; one left by the previous directory is removed. */
 static void metrics_path(struct daemon *d)
 {
-	char path[PATH_MAX] = "";
+	char path[NODE_FILE_LEN] = "";
 
 	if (d->aconf.metrics_dir[0] &&
 	    agent_metrics_path(d->aconf.metrics_dir, d->node, path, sizeof(path)) < 0) {
@@ -600,9 +652,9 @@ static void reload_finish(struct daemon *d)
 		agent_conf_found_copy(&d->found, &d->rl.found);
 		set_params(d);
 		agent_log(LOG_NOTICE, "configuration reloaded from %s", conf_name(&d->found));
-		if (!d->found.path[0])
+		if (!agent_conf_found_path(&d->found)[0])
 			agent_log(LOG_WARNING, "no configuration found (looked at %s)",
-				  d->found.looked);
+				  agent_conf_found_looked(&d->found));
 		sample(d);
 	}
 	if (d->rl.again) {
@@ -1045,6 +1097,8 @@ static int run(struct daemon *d)
 	char status[AGENT_SD_STATUS_LEN];
 
 	sample(d);
+	stack_trim(); /* what setting up wrote below this frame */
+	malloc_trim(0);
 	agent_sd_ready(&d->sdn, agent_sd_status_line(&d->st, now_ms(d), status, sizeof(status)));
 	for (;;) {
 		struct pollfd *pfd = ws.pfd;
@@ -1155,6 +1209,12 @@ static int read_options(struct daemon *d, int argc, char **argv, bool *check)
 			snprintf(d->node, sizeof(d->node), "%s", optarg);
 			break;
 		case 's':
+			if (strlen(optarg) >= sizeof(d->sock_path)) {
+				fprintf(stderr,
+					"idleaccd: -s %s: a socket's path is at most %zu bytes\n",
+					optarg, sizeof(d->sock_path) - 1);
+				return 2;
+			}
 			snprintf(d->sock_path, sizeof(d->sock_path), "%s", optarg);
 			break;
 		case 'v':
@@ -1190,14 +1250,14 @@ static int check_only(struct daemon *d)
 	}
 	/* Say so when nothing was read: an admin checking a file that is not where idleaccd
 	 * looks must not be told it is fine. */
-	if (!d->found.path[0])
+	if (!agent_conf_found_path(&d->found)[0])
 		fprintf(stderr,
 			"idleaccd: no configuration found (looked at %s): the built-in"
 			" defaults apply\n",
-			d->found.looked);
+			agent_conf_found_looked(&d->found));
 	else if (idle_config_empty(d->cfg))
 		fprintf(stderr, "idleaccd: %s sets nothing: the built-in defaults apply\n",
-			d->found.path);
+			agent_conf_found_path(&d->found));
 	printf("configuration OK\n");
 	return 0;
 }
@@ -1240,14 +1300,15 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	agent_log_open(true, d.verbose); /* stderr until we detach */
-	if (!d.found.path[0])
+	if (!agent_conf_found_path(&d.found)[0])
 		agent_log(LOG_WARNING,
 			  "no configuration found (looked at %s): using built-in defaults",
-			  d.found.looked);
+			  agent_conf_found_looked(&d.found));
 	else if (idle_config_empty(d.cfg))
-		agent_log(LOG_WARNING, "%s sets nothing: using built-in defaults", d.found.path);
+		agent_log(LOG_WARNING, "%s sets nothing: using built-in defaults",
+			  agent_conf_found_path(&d.found));
 	else
-		agent_log(LOG_INFO, "configuration from %s", d.found.path);
+		agent_log(LOG_INFO, "configuration from %s", agent_conf_found_path(&d.found));
 	rc = setup(&d) < 0 ? 1 : run(&d);
 	cleanup(&d);
 	return rc;

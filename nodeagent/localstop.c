@@ -66,28 +66,36 @@ size_t agent_localstop_pick(const struct idle_procs *ps, const struct agent_stat
 /* The slurmstepd [pid] was started by a slurmd of our slurm.conf. */
 static bool stepd_ours(const struct agent_localstop *ls, int pid)
 {
-	static char env[ENVIRON_LEN]; /* main thread only */
 	static const char key[] = "SLURM_CONF=";
 	const char *conf = NULL;
-	char rel[64];
+	char rel[64], *env;
 	ssize_t n, i;
 	int raised;
+	bool ours;
 
+	/* Mapped for the read and unmapped after it (the allocator maps blocks this large):
+	 * a static buffer's pages would stay private dirty. Without memory, the processes
+	 * count as ours: stopping another cluster's job beats leaving one beside the owner. */
+	if (!(env = malloc(ENVIRON_LEN)))
+		return true;
 	snprintf(rel, sizeof(rel), "/proc/%d/environ", pid);
 	/* slurmstepd holds every capability: reading its environment takes CAP_SYS_PTRACE, which
 	 * idleaccd keeps permitted only, for this read (privdrop.h). */
 	raised = agent_priv_raise(CAP_SYS_PTRACE);
-	n = idle_read_file(ls->root, rel, env, sizeof(env));
+	n = idle_read_file(ls->root, rel, env, ENVIRON_LEN);
 	if (raised == 1)
 		agent_priv_lower(CAP_SYS_PTRACE);
-	if (n <= 0)
-		return false; /* gone */
 	for (i = 0; i < n; i += (ssize_t)strlen(env + i) + 1)
 		if (!strncmp(env + i, key, sizeof(key) - 1))
 			conf = env + i + sizeof(key) - 1;
-	if (!conf || !ls->slurm_conf)
-		return !conf && !ls->slurm_conf;
-	return !strcmp(conf, ls->slurm_conf);
+	if (n <= 0)
+		ours = false; /* gone */
+	else if (!conf || !ls->slurm_conf)
+		ours = !conf && !ls->slurm_conf;
+	else
+		ours = !strcmp(conf, ls->slurm_conf);
+	free(env);
+	return ours;
 }
 
 /* Processes under another cluster's slurmstepd count as no job's. */

@@ -2,8 +2,10 @@
 /* predict_file.c - the profile file STATE_DIR/NODE.profile read and written (predict.h). */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "file.h"
 #include "predict.h"
@@ -27,16 +29,26 @@ int agent_predict_load(struct agent_predict *p, const char *node, const char *pa
 int agent_predict_save(struct agent_predict *p, const char *node, const char *path, char *err,
 		       size_t errlen)
 {
-	static char buf[AGENT_PREDICT_FILE_MAX]; /* the main thread's alone */
-	int len = agent_predict_format(p, node, buf, sizeof(buf));
+	/* Mapped for the save and unmapped after it (the allocator maps blocks this large): a
+	 * static buffer's pages would stay private dirty between the hourly saves. */
+	char *buf = malloc(AGENT_PREDICT_FILE_MAX);
+	int len, r;
 
-	if (len < 0) {
-		snprintf(err, errlen, "%s: profile larger than 64 KiB", path);
+	if (!buf) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	/* 0600: when the owner sits at the desk is theirs to know. A crash leaves the old profile
-	 * or the new one, never half of one. */
-	if (agent_file_replace(path, ".new", buf, (size_t)len, 0600, true, err, errlen) < 0)
+	len = agent_predict_format(p, node, buf, AGENT_PREDICT_FILE_MAX);
+	if (len < 0) {
+		snprintf(err, errlen, "%s: profile larger than 64 KiB", path);
+		r = -1;
+	} else {
+		/* 0600: when the owner sits at the desk is theirs to know. A crash leaves the old
+		 * profile or the new one, never half of one. */
+		r = agent_file_replace(path, ".new", buf, (size_t)len, 0600, true, err, errlen);
+	}
+	free(buf);
+	if (r < 0)
 		return -1;
 	p->dirty = false;
 	return 0;

@@ -18,15 +18,16 @@
 #include "worker.h"
 
 struct agent_pred_run {
-	bool on;		      /* agent.predict in force */
-	bool loaded;		      /* the profile was loaded (or refused) for this run */
-	struct agent_predict p;	      /* the profile */
-	char path[PATH_MAX];	      /* STATE_DIR/NODE.profile */
+	bool on;     /* agent.predict in force */
+	bool loaded; /* the profile was loaded (or refused) for this run */
+	/* STATE_DIR/NODE.profile: sized to what it holds, beside the small fields (a page). */
+	char path[IDLE_PATH_LEN + AGENT_NODE_LEN + 16];
 	char node[AGENT_NODE_LEN];    /* the node, in the file's header */
 	struct agent_predict_pub pub; /* what was last handed to the worker; bucket -1: none */
 	double expect_s;	      /* the last prediction, seconds; -1: none */
 	int64_t saved_ms;	      /* when the profile was last written (monotonic); 0 never */
 	bool save_failing;	      /* the last write failed (logged once per outage) */
+	struct agent_predict p;	      /* the profile: 16 KiB, touched only with agent.predict */
 };
 
 /*

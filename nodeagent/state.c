@@ -345,15 +345,13 @@ static int parse_line(struct parse *ps, const struct agent_state *st, const char
 	return -1;
 }
 
-int agent_state_parse(struct agent_state *st, const char *name, const char *buf, size_t len,
-		      int64_t now_ms, int64_t max_hold, char *err, size_t errlen)
+static int parse_all(struct parse *ps, struct agent_state *st, const char *name, const char *buf,
+		     size_t len, int64_t now_ms, int64_t max_hold, char *err, size_t errlen)
 {
-	static struct parse ps; /* 40 KiB: off the stack; the agent's one thread loads */
 	const char *p = buf, *end = buf + len;
 	char line[STATE_LINE_MAX], why[2 * AGENT_NODE_LEN + 32];
 	int lineno = 0, r;
 
-	memset(&ps, 0, sizeof(ps));
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -372,7 +370,7 @@ int agent_state_parse(struct agent_state *st, const char *name, const char *buf,
 		p += n + (nl ? 1 : 0);
 		if (!line[0] || line[0] == '#')
 			continue;
-		r = parse_line(&ps, st, line, now_ms, why, sizeof(why));
+		r = parse_line(ps, st, line, now_ms, why, sizeof(why));
 		if (r > 0) {
 			snprintf(err, errlen, "%s:%d: %s", name, lineno, why);
 			return -1;
@@ -382,24 +380,41 @@ int agent_state_parse(struct agent_state *st, const char *name, const char *buf,
 			return -1;
 		}
 	}
-	if (ps.version != STATE_VERSION || !ps.node_ok) {
+	if (ps->version != STATE_VERSION || !ps->node_ok) {
 		snprintf(err, errlen, "%s: no \"version %d\" or \"node\" line", name,
 			 STATE_VERSION);
 		return -1;
 	}
-	memcpy(st->jobs, ps.jobs, ps.njobs * sizeof(ps.jobs[0]));
-	st->njobs = ps.njobs;
-	memcpy(st->refused, ps.refused, ps.nrefused * sizeof(ps.refused[0]));
-	st->nrefused = ps.nrefused;
+	memcpy(st->jobs, ps->jobs, ps->njobs * sizeof(ps->jobs[0]));
+	st->njobs = ps->njobs;
+	memcpy(st->refused, ps->refused, ps->nrefused * sizeof(ps->refused[0]));
+	st->nrefused = ps->nrefused;
 	/* With holds turned off (max_hold 0) none is kept; else it ends by max_hold from now. */
 	st->hold_until_ms =
-	    max_hold > 0 ? from_wall(st, ps.hold_until, now_ms + agent_secs_ms(max_hold)) : 0;
+	    max_hold > 0 ? from_wall(st, ps->hold_until, now_ms + agent_secs_ms(max_hold)) : 0;
 	if (st->hold_until_ms) {
-		st->hold_uid = ps.hold_uid;
-		snprintf(st->hold_user, sizeof(st->hold_user), "%s", ps.hold_user);
-		snprintf(st->hold_reason, sizeof(st->hold_reason), "%s", ps.hold_reason);
+		st->hold_uid = ps->hold_uid;
+		snprintf(st->hold_user, sizeof(st->hold_user), "%s", ps->hold_user);
+		snprintf(st->hold_reason, sizeof(st->hold_reason), "%s", ps->hold_reason);
 	}
 	return 0;
+}
+
+/* The parse's 40 KiB are mapped for it and unmapped after it (the allocator maps blocks this
+ * large): kept, they would stay private dirty in the agent for the weeks it runs. */
+int agent_state_parse(struct agent_state *st, const char *name, const char *buf, size_t len,
+		      int64_t now_ms, int64_t max_hold, char *err, size_t errlen)
+{
+	struct parse *ps = calloc(1, sizeof(*ps));
+	int r;
+
+	if (!ps) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	r = parse_all(ps, st, name, buf, len, now_ms, max_hold, err, errlen);
+	free(ps);
+	return r;
 }
 
 int agent_state_load(struct agent_state *st, const char *path, int64_t now_ms, int64_t max_hold,
