@@ -323,11 +323,11 @@ static void set_dirs(struct agent_confwatch *w, const struct agent_conf_found *f
 int agent_confwatch_open(struct agent_confwatch *w, const struct agent_conf_found *f, char *err,
 			 size_t errlen)
 {
-	/* Field by field, not memset: [dirnames] and [cur] are 53 KiB, used a few bytes each. */
+	/* Field by field, not memset: [dirnames], [cur] and [why] are 57 KiB, used a few bytes
+	 * each. [why] is written by the first change, before anything reads it. */
 	w->ndirs = 0;
 	found_clear(&w->cur);
 	w->due_ms = 0;
-	w->why[0] = '\0';
 	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	agent_confwatch_loaded(w, f);
 	if (w->fd < 0) {

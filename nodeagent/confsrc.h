@@ -83,17 +83,18 @@ struct idle_config *agent_conf_load(const char *given, struct agent_conf_found *
  * sees what inotify cannot (a change on another NFS client) and watches a directory that
  * appeared late (slurmd started after the agent). It never asks slurmctld.
  */
-/* The small fields first, the packed names last: a few pages of its 58 KiB are touched. */
+/* The small fields first, then the packed names, [why] last (written at a change only): two
+ * pages of its 58 KiB are touched. */
 struct agent_confwatch {
 	int fd;				   /* inotify, -1 if it could not be had */
 	int wd[AGENT_CONF_WATCHED];	   /* the watch of each directory, -1 if none yet */
 	size_t ndirs;			   /* directories watched */
 	size_t dir_at[AGENT_CONF_WATCHED]; /* [dirnames] offset of each directory */
 	struct agent_conf_sig seen[AGENT_CONF_WATCHED]; /* each of cur's files at the last tick */
-	int64_t due_ms;		 /* a change was seen: due then (monotonic); 0 */
-	char why[PATH_MAX + 64]; /* what changed first, for the log */
+	int64_t due_ms;		     /* a change was seen: due then (monotonic); 0 */
+	struct agent_conf_found cur; /* the files as of the last load */
 	char dirnames[AGENT_CONF_WATCHED * PATH_MAX]; /* the watched files' directories, packed */
-	struct agent_conf_found cur;		      /* the files as of the last load */
+	char why[PATH_MAX + 64];		      /* what changed first, for the log */
 };
 
 /* Starts watching what [f] names. Returns 0, or -1 with [err] (then only ticks notice). */

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +26,13 @@ int agent_ctl_open(struct agent_ctl *ctl, const char *path, agent_ctl_handler h,
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int i;
 
-	memset(ctl, 0, sizeof(*ctl));
+	/* The slots are cleared only where not clear already: idleaccd's static ctl is zero, and
+	 * a write would make its 9 KiB resident for the weeks it runs, in use or not. */
+	memset(ctl, 0, offsetof(struct agent_ctl, c));
 	ctl->lfd = -1;
 	for (i = 0; i < AGENT_CTL_CLIENTS; i++)
-		ctl->c[i].fd = -1;
+		if (ctl->c[i].open)
+			ctl->c[i].open = false;
 	ctl->handler = h;
 	ctl->arg = arg;
 	if (strlen(path) >= sizeof(sa.sun_path) || strlen(path) >= sizeof(ctl->path)) {
@@ -56,11 +60,10 @@ int agent_ctl_open(struct agent_ctl *ctl, const char *path, agent_ctl_handler h,
 
 static void drop(struct agent_ctl_client *c)
 {
-	if (c->fd >= 0)
+	if (c->open)
 		close(c->fd);
 	free(c->out);
 	memset(c, 0, sizeof(*c));
-	c->fd = -1;
 }
 
 void agent_ctl_close(struct agent_ctl *ctl)
@@ -68,7 +71,7 @@ void agent_ctl_close(struct agent_ctl *ctl)
 	int i;
 
 	for (i = 0; i < AGENT_CTL_CLIENTS; i++)
-		if (ctl->c[i].fd >= 0)
+		if (ctl->c[i].open)
 			drop(&ctl->c[i]);
 	if (ctl->lfd >= 0) {
 		close(ctl->lfd);
@@ -82,7 +85,7 @@ static int free_slot(const struct agent_ctl *ctl)
 	int i;
 
 	for (i = 0; i < AGENT_CTL_CLIENTS; i++)
-		if (ctl->c[i].fd < 0)
+		if (!ctl->c[i].open)
 			return i;
 	return -1;
 }
@@ -97,7 +100,7 @@ static bool slot_allowed(const struct agent_ctl *ctl, uid_t uid, char *why, size
 	int i, used = 0, mine = 0;
 
 	for (i = 0; i < AGENT_CTL_CLIENTS; i++) {
-		if (ctl->c[i].fd < 0)
+		if (!ctl->c[i].open)
 			continue;
 		used++;
 		if (ctl->c[i].uid == uid)
@@ -154,7 +157,7 @@ int agent_ctl_pollfds(struct agent_ctl *ctl, struct pollfd *pfd, int max)
 	if (ctl->lfd >= 0 && n < max)
 		pfd[n++] = (struct pollfd){.fd = ctl->lfd, .events = POLLIN};
 	for (i = 0; i < AGENT_CTL_CLIENTS && n < max; i++)
-		if (ctl->c[i].fd >= 0)
+		if (ctl->c[i].open)
 			pfd[n++] = (struct pollfd){.fd = ctl->c[i].fd,
 						   .events = ctl->c[i].out ? POLLOUT : POLLIN};
 	return n;
@@ -166,7 +169,7 @@ int64_t agent_ctl_deadline(const struct agent_ctl *ctl)
 	int i;
 
 	for (i = 0; i < AGENT_CTL_CLIENTS; i++)
-		if (ctl->c[i].fd >= 0 && (!best || ctl->c[i].deadline_ms < best))
+		if (ctl->c[i].open && (!best || ctl->c[i].deadline_ms < best))
 			best = ctl->c[i].deadline_ms;
 	return best;
 }
@@ -230,6 +233,7 @@ static void accept_clients(struct agent_ctl *ctl)
 		}
 		c = &ctl->c[free_slot(ctl)];
 		memset(c, 0, sizeof(*c));
+		c->open = true;
 		c->fd = fd;
 		c->uid = cred.uid;
 		c->deadline_ms = clock_mono_ms() + AGENT_CTL_DEADLINE_MS;
@@ -316,7 +320,7 @@ void agent_ctl_serve(struct agent_ctl *ctl, const struct pollfd *pfd, int n)
 		for (i = 0; i < AGENT_CTL_CLIENTS; i++) {
 			struct agent_ctl_client *c = &ctl->c[i];
 
-			if (c->fd != pfd[k].fd)
+			if (!c->open || c->fd != pfd[k].fd)
 				continue;
 			if (c->out)
 				write_client(c);
@@ -326,6 +330,6 @@ void agent_ctl_serve(struct agent_ctl *ctl, const struct pollfd *pfd, int n)
 		}
 	}
 	for (i = 0; i < AGENT_CTL_CLIENTS; i++)
-		if (ctl->c[i].fd >= 0 && now >= ctl->c[i].deadline_ms)
+		if (ctl->c[i].open && now >= ctl->c[i].deadline_ms)
 			drop(&ctl->c[i]);
 }

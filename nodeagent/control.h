@@ -37,7 +37,8 @@
 typedef char *(*agent_ctl_handler)(void *arg, const char *req, uid_t uid);
 
 struct agent_ctl_client {
-	int fd;			   /* -1 if the slot is free */
+	bool open; /* the slot holds a client: [fd] is its socket */
+	int fd;
 	uid_t uid;		   /* the peer, from SO_PEERCRED */
 	int64_t deadline_ms;	   /* monotonic ms by which the exchange must end */
 	uint8_t hdr[4];		   /* the length prefix as it arrives */

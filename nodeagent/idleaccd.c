@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,6 +41,7 @@
 #include "localstop.h"
 #include "escape.h"
 #include "log.h"
+#include "memtrim.h"
 #include "metrics.h"
 #include "plan.h"
 #include "predict_run.h"
@@ -62,14 +62,16 @@
 /* A file of the node's in one of its directories (agent:), DIR/idleaccd-NODE.suffix. */
 #define NODE_FILE_LEN (IDLE_PATH_LEN + AGENT_NODE_LEN + 24)
 
+/*
+ * The daemon's one instance, static. Laid out for its resident pages, not by topic: the small
+ * fields, written at every sample, come first and share a few pages; the large buffers, of
+ * which a few hundred bytes are used, come last, each costing the page its start lies on.
+ */
 struct daemon {
-	bool foreground;	  /* -D */
-	int verbose;		  /* -v count */
-	char conf_path[PATH_MAX]; /* -c FILE (absolute), if given */
-	bool conf_given;	  /* -c was given: that file alone, a missing file is an error */
-	struct agent_conf_found found; /* where the configuration in force came from */
-	struct agent_confwatch cw;     /* the notice that it changed (confsrc.c) */
-	char node[AGENT_NODE_LEN];     /* -N, else found from the host name */
+	bool foreground;	   /* -D */
+	int verbose;		   /* -v count */
+	bool conf_given;	   /* -c was given: that file alone, a missing file is an error */
+	char node[AGENT_NODE_LEN]; /* -N, else found from the host name */
 	/* Sized to what they can hold, not PATH_MAX: each would make a page resident. */
 	char sock_path[sizeof(((struct agent_ctl *)0)->path)]; /* -s, else RUN_DIR/NODE.sock */
 	char pid_path[NODE_FILE_LEN];			       /* RUN_DIR/NODE.pid */
@@ -82,11 +84,9 @@ struct daemon {
 	struct idle_ctx *ctx;	    /* the sampler */
 	struct idle_memo memo;	    /* the decision's memory between samples */
 	unsigned clock_steps;	    /* st.clock_steps when the memo last heard of them */
-	struct idle_snapshot snap;  /* the last sample */
 	bool have_snap;
 	int64_t next_sample_ms; /* when the next sample is due (monotonic) */
 
-	struct agent_state st;
 	unsigned logged;	/* events of [st] already logged */
 	int64_t cycle_retry_ms; /* a cycle could not issue everything: run one then (monotonic);
 				 * 0 if not */
@@ -95,27 +95,14 @@ struct daemon {
 	unsigned save_failures;	 /* saves failed in a row */
 	struct agent_worker *w;
 	struct agent_localstop ls; /* the jobs' processes stopped on the desktop itself */
-	struct agent_ctl ctl;
-	int sfd;     /* signalfd: SIGHUP, SIGTERM, SIGINT */
-	int pidfd;   /* the pid file */
-	bool locked; /* we hold its lock: it is ours to remove */
+	int sfd;		   /* signalfd: SIGHUP, SIGTERM, SIGINT */
+	int pidfd;		   /* the pid file */
+	bool locked;		   /* we hold its lock: it is ours to remove */
 
 	/* The owner switching the desktop off (shutdown.c). */
 	struct agent_shutdown *sd; /* logind's inhibitor and signal; NULL without logind */
 	bool shutting_down;	   /* the desktop goes down: the planner no longer runs */
 
-	/* A SIGHUP's reload, parsed on a thread of its own so that the owner's protection runs
-	 * on meanwhile (the parse is bounded, but a 1 MiB file still takes a while). */
-	struct {
-		pthread_t thread;	 /* the loader, while [busy] */
-		int pipe[2];		 /* it writes a byte to [1] when done; [0] is polled */
-		bool busy;		 /* a reload is being parsed */
-		bool again;		 /* another SIGHUP came meanwhile: reload once more */
-		struct idle_config *cfg; /* its result, or NULL (then [err] says why) */
-		struct agent_conf_found found; /* where it looked and what it read */
-		bool fresh;	/* started by config_fresh(): reconcile once it is done */
-		char err[4096]; /* every error of the file, one per line */
-	} rl;
 	struct agent_sd sdn; /* systemd's READY/STATUS/WATCHDOG (sdnotify.c) */
 	/* Emergency mode (emergency.h): read from slurmctld at each reconcile. */
 	bool emergency;	      /* the emergency policy is in force */
@@ -131,7 +118,26 @@ struct daemon {
 	int64_t metrics_ms;  /* when the file was last written (monotonic); 0 never */
 	bool metrics_failed; /* the last write failed (logged once per outage) */
 
+	struct idle_snapshot snap; /* the last sample */
+	struct agent_state st;
+	struct agent_ctl ctl;
 	struct agent_pred_run pred; /* predicted idle windows (predict_run.h) */
+
+	/* A SIGHUP's reload, parsed on a thread of its own so that the owner's protection runs
+	 * on meanwhile (the parse is bounded, but a 1 MiB file still takes a while). */
+	struct {
+		pthread_t thread;	 /* the loader, while [busy] */
+		int pipe[2];		 /* it writes a byte to [1] when done; [0] is polled */
+		bool busy;		 /* a reload is being parsed */
+		bool again;		 /* another SIGHUP came meanwhile: reload once more */
+		struct idle_config *cfg; /* its result, or NULL (then [err] says why) */
+		bool fresh;		 /* started by config_fresh(): reconcile once it is done */
+		struct agent_conf_found found; /* where it looked and what it read */
+		char err[4096];		       /* every error of the file, one per line */
+	} rl;
+	char conf_path[PATH_MAX];      /* -c FILE (absolute), if given */
+	struct agent_conf_found found; /* where the configuration in force came from */
+	struct agent_confwatch cw;     /* the notice that it changed (confsrc.c) */
 };
 
 static void usage(FILE *f)
@@ -479,40 +485,6 @@ static void emergency_follow(struct daemon *d)
 	sample(d);
 }
 
-/* Bytes kept under stack_trim()'s frame: the few calls it makes still run there. */
-#define STACK_KEEP (16 * 1024)
-
-/*
- * Gives back the main thread's stack pages below the current frame. Setting up (the
- * configuration's candidates, every error buffer) and some replies went tens of KiB deep once,
- * and pages once written stay resident, private dirty, for the weeks the agent runs. The
- * stack's mapping is the one of /proc/self/maps that holds this frame; the kernel gives zero
- * pages again where the stack grows anew. Called where nothing below the caller is in use.
- */
-static __attribute__((noinline)) void stack_trim(void)
-{
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0), lo = 0, top;
-	long page = sysconf(_SC_PAGESIZE);
-	char line[512];
-	FILE *f = fopen("/proc/self/maps", "re");
-
-	if (!f || page <= 0) {
-		if (f)
-			fclose(f);
-		return;
-	}
-	while (!lo && fgets(line, sizeof(line), f)) {
-		unsigned long a, b;
-
-		if (sscanf(line, "%lx-%lx", &a, &b) == 2 && a <= sp && sp < b)
-			lo = a;
-	}
-	fclose(f);
-	top = (sp - STACK_KEEP) & ~((uintptr_t)page - 1);
-	if (lo && top > lo)
-		(void)madvise((void *)lo, top - lo, MADV_DONTNEED);
-}
-
 static void apply_results(struct daemon *d)
 {
 	struct agent_result r;
@@ -528,8 +500,7 @@ static void apply_results(struct daemon *d)
 	emergency_follow(d);
 	/* libslurm's message buffers are freed by now: give their pages back, and the stack's
 	 * (a few times an hour; the heap is small, so this costs microseconds). */
-	stack_trim();
-	malloc_trim(0);
+	agent_mem_trim();
 }
 
 /* The metrics file of agent.metrics_dir; one left by the previous directory is removed. */
@@ -1097,8 +1068,7 @@ static int run(struct daemon *d)
 	char status[AGENT_SD_STATUS_LEN];
 
 	sample(d);
-	stack_trim(); /* what setting up wrote below this frame */
-	malloc_trim(0);
+	agent_mem_trim(); /* what setting up wrote below this frame */
 	agent_sd_ready(&d->sdn, agent_sd_status_line(&d->st, now_ms(d), status, sizeof(status)));
 	for (;;) {
 		struct pollfd *pfd = ws.pfd;

@@ -79,11 +79,12 @@ struct agent_predict_bin {
 struct agent_predict {
 	int64_t bin_s; /* seconds per bin: divides a week, AGENT_PREDICT_MIN_BIN to _MAX_BIN */
 	int nbins;     /* AGENT_PREDICT_WEEK_S / bin_s */
-	struct agent_predict_bin bin[AGENT_PREDICT_MAX_BINS]; /* from Monday 00:00 local time */
 	unsigned returns_seen; /* windows that closed since the start (not persisted) */
 	int64_t last_s;	       /* local time of the last observation, s; 0 before the first */
 	bool open;	       /* a window was open at the last observation */
 	bool dirty;	       /* changed since last written */
+	/* Last: only the bins in use are touched (none while agent.predict is off). */
+	struct agent_predict_bin bin[AGENT_PREDICT_MAX_BINS]; /* from Monday 00:00 local time */
 };
 
 /* What is published, derived from a prediction. */

@@ -21,11 +21,27 @@
 static int last_errno;
 
 /*
- * The last full job list, reused while slurmctld answers "no change since" its time stamp:
- * on a large cluster the list is the most expensive thing the agent asks for, and 22.05 has no
- * per-node job query, so the agent asks for changes only.
+ * The jobs on the node as of the last full job list, reused while slurmctld answers "no change
+ * since" its time stamp: on a large cluster the list is the most expensive thing the agent asks
+ * for, and 22.05 has no per-node job query, so the agent asks for changes only. Only the node's
+ * jobs are kept, as agent_slurm_jobs() returns them: the cluster's list (a few KiB a job,
+ * thousands of jobs) is freed at once, not kept in every desktop's memory between listings.
  */
-static job_info_msg_t *jobs_cache;
+static struct {
+	bool valid;		   /* a listing was read */
+	time_t last_update;	   /* its time stamp, for "changes since" */
+	char node[AGENT_NODE_LEN]; /* the node it was filtered for */
+	struct agent_job *v;	   /* its jobs on [node]; NULL if none */
+	size_t n;
+} jobs_cache;
+
+static void jobs_cache_clear(void)
+{
+	free(jobs_cache.v);
+	jobs_cache.v = NULL;
+	jobs_cache.n = 0;
+	jobs_cache.valid = false;
+}
 
 /* slurm_init() has run (and slurm_fini() has not). */
 static bool initialized;
@@ -201,10 +217,7 @@ int agent_slurm_init(const char *conf, char *err, size_t errlen)
 /* Frees what the layer keeps (the cached job list) and libslurm's state. Safe without init. */
 void agent_slurm_fini(void)
 {
-	if (jobs_cache) {
-		slurm_free_job_info_msg(jobs_cache);
-		jobs_cache = NULL;
-	}
+	jobs_cache_clear();
 	if (initialized) {
 		slurm_fini();
 		initialized = false;
@@ -461,23 +474,6 @@ int agent_slurm_resume(const char *node, char *err, size_t errlen)
 	return fail_with(ESLURM_INVALID_NODE_STATE, err, errlen, "resume", node);
 }
 
-/* Refreshes jobs_cache; keeps it when slurmctld says nothing changed since it. */
-static int load_jobs(void)
-{
-	job_info_msg_t *msg = NULL;
-	time_t since = jobs_cache ? jobs_cache->last_update : 0;
-
-	if (slurm_load_jobs(since, &msg, SHOW_ALL) != SLURM_SUCCESS) {
-		if (jobs_cache && slurm_get_errno() == SLURM_NO_CHANGE_IN_DATA)
-			return 0;
-		return -1;
-	}
-	if (jobs_cache)
-		slurm_free_job_info_msg(jobs_cache);
-	jobs_cache = msg;
-	return 0;
-}
-
 /* The job holds (part of) [node]: running, suspended or still completing there. */
 static bool job_on_node(const slurm_job_info_t *j, const char *node)
 {
@@ -517,6 +513,36 @@ static void fill_job(const slurm_job_info_t *j, struct agent_job *out)
 	out->suspend_time = out->suspended ? j->suspend_time : 0;
 }
 
+/* The jobs of [msg] on [node] into jobs_cache. Returns 0, or -1 (no memory). */
+static int jobs_cache_fill(const job_info_msg_t *msg, const char *node)
+{
+	struct agent_job *v = NULL;
+	size_t n = 0;
+	uint32_t i;
+
+	jobs_cache_clear();
+	for (i = 0; i < msg->record_count; i++) {
+		const slurm_job_info_t *j = &msg->job_array[i];
+		struct agent_job *nv;
+
+		if (!job_on_node(j, node))
+			continue;
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv) {
+			free(v);
+			return -1;
+		}
+		v = nv;
+		fill_job(j, &v[n++]);
+	}
+	jobs_cache.v = v;
+	jobs_cache.n = n;
+	jobs_cache.last_update = msg->last_update;
+	snprintf(jobs_cache.node, sizeof(jobs_cache.node), "%s", node);
+	jobs_cache.valid = true;
+	return 0;
+}
+
 /*
  * Lists the jobs that are RUNNING, SUSPENDED or COMPLETING with [node] in their allocation, in
  * a malloc'd array (NULL when there are none) the caller frees. Returns 0, or -1 with [err]
@@ -525,30 +551,28 @@ static void fill_job(const slurm_job_info_t *j, struct agent_job *out)
 int agent_slurm_jobs(const char *node, struct agent_job **jobs, size_t *njobs, char *err,
 		     size_t errlen)
 {
-	struct agent_job *v = NULL;
-	size_t n = 0;
-	uint32_t i;
+	bool cached = jobs_cache.valid && !strcmp(jobs_cache.node, node);
+	job_info_msg_t *msg = NULL;
+	int r;
 
 	*jobs = NULL;
 	*njobs = 0;
-	if (load_jobs() != 0)
-		return fail(err, errlen, "list jobs of", node);
-	for (i = 0; i < jobs_cache->record_count; i++) {
-		const slurm_job_info_t *j = &jobs_cache->job_array[i];
-		struct agent_job *nv;
-
-		if (!job_on_node(j, node))
-			continue;
-		nv = realloc(v, (n + 1) * sizeof(*v));
-		if (!nv) {
-			free(v);
+	if (slurm_load_jobs(cached ? jobs_cache.last_update : 0, &msg, SHOW_ALL) != SLURM_SUCCESS) {
+		if (!cached || slurm_get_errno() != SLURM_NO_CHANGE_IN_DATA)
+			return fail(err, errlen, "list jobs of", node);
+	} else {
+		r = jobs_cache_fill(msg, node);
+		slurm_free_job_info_msg(msg);
+		if (r < 0)
 			return fail_msg(err, errlen, "list jobs of", node, strerror(ENOMEM));
-		}
-		v = nv;
-		fill_job(j, &v[n++]);
 	}
-	*jobs = v;
-	*njobs = n;
+	if (jobs_cache.n) {
+		*jobs = malloc(jobs_cache.n * sizeof(**jobs));
+		if (!*jobs)
+			return fail_msg(err, errlen, "list jobs of", node, strerror(ENOMEM));
+		memcpy(*jobs, jobs_cache.v, jobs_cache.n * sizeof(**jobs));
+	}
+	*njobs = jobs_cache.n;
 	return ok();
 }
 

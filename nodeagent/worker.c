@@ -25,6 +25,7 @@
 
 #include "emergency.h"
 #include "log.h"
+#include "memtrim.h"
 #include "slurm.h"
 #include "worker.h"
 
@@ -273,6 +274,7 @@ static void run(struct agent_worker *w, struct agent_result *r)
 static void *worker_main(void *arg)
 {
 	struct agent_worker *w = arg;
+	bool trimmed = true;
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
@@ -280,6 +282,14 @@ static void *worker_main(void *arg)
 		uint64_t one = 1;
 		struct timespec t0, t1;
 
+		if (!w->todo && !w->stop && !trimmed) {
+			/* Done for now: what libslurm's calls wrote of this thread's stack is given
+			 * back before it sleeps, perhaps for hours. */
+			pthread_mutex_unlock(&w->lock);
+			agent_mem_trim();
+			pthread_mutex_lock(&w->lock);
+			trimmed = true;
+		}
 		while (!w->todo && !w->stop)
 			pthread_cond_wait(&w->cond, &w->lock);
 		if (w->stop)
@@ -314,6 +324,7 @@ static void *worker_main(void *arg)
 				  w->node, it->res.rc ? it->res.err : "ok");
 
 		pthread_mutex_lock(&w->lock);
+		trimmed = false;
 		it->next = NULL;
 		*w->done_tail = it;
 		w->done_tail = &it->next;

@@ -206,6 +206,27 @@ def procstat(pid):
     return out
 
 
+def smaps_dirty(pid, path):
+    """Where a process's private dirty memory lies: KiB per mapping (named by its file, or
+    [heap], [stack], "anon after FILE" for a library's bss), largest first, into [path]."""
+    rows, name, last = {}, None, "start"
+    try:
+        for line in open("/proc/%d/smaps" % pid):
+            f = line.split()
+            if "-" in f[0] and not f[0].endswith(":"):
+                name = f[5] if len(f) > 5 else "anon after " + os.path.basename(last)
+                if len(f) > 5:
+                    last = f[5]
+            elif f[0] == "Private_Dirty:" and int(f[1]):
+                rows[name] = rows.get(name, 0) + int(f[1])
+        with open(path, "w") as out:
+            for k, v in sorted(rows.items(), key=lambda x: -x[1]):
+                out.write("%6d KiB  %s\n" % (v, k))
+            out.write("%6d KiB  total\n" % sum(rows.values()))
+    except (OSError, ValueError, IndexError):
+        pass
+
+
 def sdiag():
     try:
         txt = subprocess.run(["sdiag"], capture_output=True, text=True, timeout=20).stdout
@@ -316,6 +337,8 @@ def cmd_run(a):
     time.sleep(a.quiet)
     s1 = snap()
     res["quiet"] = {"t0": q0, "t1": time.time(), "before": s0, "after": s1, "rpcs": sdiag()}
+    for n, p, pid in procs["agent"]:
+        smaps_dirty(pid, os.path.join(a.out, "raw", "dirty-%s.txt" % n))
     sdiag_reset()
 
     # The schedule: owner touches (real times), per desktop of each profile.
