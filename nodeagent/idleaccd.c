@@ -62,6 +62,13 @@
 /* A file of the node's in one of its directories (agent:), DIR/idleaccd-NODE.suffix. */
 #define NODE_FILE_LEN (IDLE_PATH_LEN + AGENT_NODE_LEN + 24)
 
+/* What a reload reads, on its thread, and hands to the main loop. */
+struct reload {
+	struct idle_config *cfg;       /* the result, or NULL (then [err] says why) */
+	struct agent_conf_found found; /* where it looked and what it read */
+	char err[4096];		       /* every error of the file, one per line */
+};
+
 /*
  * The daemon's one instance, static. Laid out for its resident pages, not by topic: the small
  * fields, written at every sample, come first and share a few pages; the large buffers, of
@@ -118,24 +125,23 @@ struct daemon {
 	int64_t metrics_ms;  /* when the file was last written (monotonic); 0 never */
 	bool metrics_failed; /* the last write failed (logged once per outage) */
 
+	/* A SIGHUP's reload, parsed on a thread of its own so that the owner's protection runs
+	 * on meanwhile (the parse is bounded, but a 1 MiB file still takes a while). */
+	struct {
+		pthread_t thread; /* the loader, while [busy] */
+		int pipe[2];	  /* it writes a byte to [1] when done; [0] is polled */
+		bool busy;	  /* a reload is being parsed */
+		bool again;	  /* another SIGHUP came meanwhile: reload once more */
+		bool fresh;	  /* started by config_fresh(): reconcile once it is done */
+		struct reload *r; /* its work, while [busy]: allocated for it (37 KiB) */
+	} rl;
+
 	struct idle_snapshot snap; /* the last sample */
 	struct agent_state st;
 	struct agent_ctl ctl;
 	struct agent_pred_run pred; /* predicted idle windows (predict_run.h) */
 
-	/* A SIGHUP's reload, parsed on a thread of its own so that the owner's protection runs
-	 * on meanwhile (the parse is bounded, but a 1 MiB file still takes a while). */
-	struct {
-		pthread_t thread;	 /* the loader, while [busy] */
-		int pipe[2];		 /* it writes a byte to [1] when done; [0] is polled */
-		bool busy;		 /* a reload is being parsed */
-		bool again;		 /* another SIGHUP came meanwhile: reload once more */
-		struct idle_config *cfg; /* its result, or NULL (then [err] says why) */
-		bool fresh;		 /* started by config_fresh(): reconcile once it is done */
-		struct agent_conf_found found; /* where it looked and what it read */
-		char err[4096];		       /* every error of the file, one per line */
-	} rl;
-	char conf_path[PATH_MAX];      /* -c FILE (absolute), if given */
+	char *conf_path;	       /* -c FILE (absolute), if given; malloc'd */
 	struct agent_conf_found found; /* where the configuration in force came from */
 	struct agent_confwatch cw;     /* the notice that it changed (confsrc.c) */
 };
@@ -544,14 +550,15 @@ static void set_params(struct daemon *d)
 		agent_pred_config(&d->pred, &d->aconf, d->node, d->w);
 }
 
-/* The reload thread: parses the file; touches nothing of [d] but d->rl and reads only what
+/* The reload thread: parses the file; touches nothing of [d] but d->rl.r and reads only what
  * never changes after start-up (the path). */
 static void *reload_thread(void *arg)
 {
 	struct daemon *d = arg;
+	struct reload *r = d->rl.r;
 	char b = 1;
 
-	d->rl.cfg = load_config(d, &d->rl.found, d->rl.err, sizeof(d->rl.err));
+	r->cfg = load_config(d, &r->found, r->err, sizeof(r->err));
 	while (write(d->rl.pipe[1], &b, 1) < 0 && errno == EINTR)
 		;
 	return NULL;
@@ -566,9 +573,17 @@ static void reload_start(struct daemon *d)
 		d->rl.again = true;
 		return;
 	}
+	/* Allocated for the reload and freed after it (the allocator maps blocks this large):
+	 * kept, its pages would stay private dirty between reloads. */
+	if (!(d->rl.r = calloc(1, sizeof(*d->rl.r)))) {
+		agent_log(LOG_ERR, "reload rejected: %s", strerror(errno));
+		return;
+	}
 	r = pthread_create(&d->rl.thread, NULL, reload_thread, d);
 	if (r) {
 		agent_log(LOG_ERR, "reload rejected: cannot start its thread: %s", strerror(r));
+		free(d->rl.r);
+		d->rl.r = NULL;
 		return;
 	}
 	d->rl.busy = true;
@@ -580,17 +595,19 @@ static void reload_finish(struct daemon *d)
 	char e2[IDLE_ERR_LEN], b;
 	struct idle_config *c;
 	struct idle_ctx *ctx = NULL;
+	struct reload *r;
 	bool same;
 
 	while (read(d->rl.pipe[0], &b, 1) < 0 && errno == EINTR)
 		;
 	pthread_join(d->rl.thread, NULL);
 	d->rl.busy = false;
-	c = d->rl.cfg;
-	d->rl.cfg = NULL;
+	r = d->rl.r;
+	d->rl.r = NULL;
+	c = r->cfg;
 	/* What was read is what the next change is measured against, rejected or not: a bad
 	 * file is reported once, not at every sample. */
-	agent_confwatch_loaded(&d->cw, &d->rl.found);
+	agent_confwatch_loaded(&d->cw, &r->found);
 	/*
 	 * Unchanged sources keep their context: a source opened anew knows no input before
 	 * that moment and counts it as the last input (the floor of every time, as at start),
@@ -602,7 +619,7 @@ static void reload_finish(struct daemon *d)
 	same = c && !memcmp(idle_config_sources(c), idle_config_sources(d->cfg),
 			    sizeof(struct idle_sources));
 	if (!c) {
-		log_lines(LOG_ERR, "reload rejected: ", d->rl.err);
+		log_lines(LOG_ERR, "reload rejected: ", r->err);
 		agent_log(LOG_ERR, "reload rejected: keeping the configuration in force");
 	} else if (!same && !(ctx = idle_open(idle_config_sources(c), NULL, AGENT_JOB_COMM, e2,
 					      sizeof(e2)))) {
@@ -620,7 +637,7 @@ static void reload_finish(struct daemon *d)
 		}
 		idle_config_free(d->cfg);
 		d->cfg = c;
-		agent_conf_found_copy(&d->found, &d->rl.found);
+		agent_conf_found_copy(&d->found, &r->found);
 		set_params(d);
 		agent_log(LOG_NOTICE, "configuration reloaded from %s", conf_name(&d->found));
 		if (!agent_conf_found_path(&d->found)[0])
@@ -628,6 +645,7 @@ static void reload_finish(struct daemon *d)
 				  agent_conf_found_looked(&d->found));
 		sample(d);
 	}
+	free(r);
 	if (d->rl.again) {
 		d->rl.again = false;
 		agent_log(LOG_NOTICE, "reload asked for meanwhile: reloading again");
@@ -1121,7 +1139,9 @@ static void cleanup(struct daemon *d)
 	agent_pred_stop(&d->pred);
 	if (d->rl.busy) { /* a reload being parsed at exit: wait for it, drop it */
 		pthread_join(d->rl.thread, NULL);
-		idle_config_free(d->rl.cfg);
+		idle_config_free(d->rl.r->cfg);
+		free(d->rl.r);
+		d->rl.r = NULL;
 	}
 	if (d->rl.pipe[0] >= 0)
 		close(d->rl.pipe[0]), close(d->rl.pipe[1]);
@@ -1141,6 +1161,8 @@ static void cleanup(struct daemon *d)
 	agent_cap_close(&d->cap);
 	idle_close(d->ctx);
 	idle_config_free(d->cfg);
+	free(d->conf_path);
+	d->conf_path = NULL;
 	agent_log_close();
 }
 
@@ -1161,8 +1183,12 @@ static int read_options(struct daemon *d, int argc, char **argv, bool *check)
 		switch (c) {
 		case 'c':
 			/* Absolute: the daemon works from / and rereads it on SIGHUP. */
-			if (!realpath(optarg, d->conf_path))
-				snprintf(d->conf_path, sizeof(d->conf_path), "%s", optarg);
+			free(d->conf_path);
+			if (!(d->conf_path = realpath(optarg, NULL)) &&
+			    !(d->conf_path = strdup(optarg))) {
+				perror("idleaccd");
+				return 1;
+			}
 			d->conf_given = true;
 			break;
 		case 'D':
@@ -1255,7 +1281,6 @@ int main(int argc, char **argv)
 	d.sfd = d.pidfd = -1;
 	d.rl.pipe[0] = d.rl.pipe[1] = -1;
 	d.ctl.lfd = -1;
-	agent_conf_path(d.conf_path, sizeof(d.conf_path));
 	d.cw.fd = -1;
 	if ((rc = read_options(&d, argc, argv, &check)) != OPTIONS_GO_ON)
 		return rc;
