@@ -24,15 +24,11 @@ int agent_ctl_open(struct agent_ctl *ctl, const char *path, agent_ctl_handler h,
 		   char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int i;
 
-	/* The slots are cleared only where not clear already: idleaccd's static ctl is zero, and
-	 * a write would make its 9 KiB resident for the weeks it runs, in use or not. */
+	/* The slots are free already (zeroed, or dropped by agent_ctl_close()): writing them
+	 * would make idleaccd's 9 KiB of them resident for the weeks it runs, in use or not. */
 	memset(ctl, 0, offsetof(struct agent_ctl, c));
 	ctl->lfd = -1;
-	for (i = 0; i < AGENT_CTL_CLIENTS; i++)
-		if (ctl->c[i].open)
-			ctl->c[i].open = false;
 	ctl->handler = h;
 	ctl->arg = arg;
 	if (strlen(path) >= sizeof(sa.sun_path) || strlen(path) >= sizeof(ctl->path)) {

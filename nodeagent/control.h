@@ -61,7 +61,9 @@ struct agent_ctl {
 
 /*
  * Binds [path] (mode 0666: any local user may ask for the status) with a backlog of
- * AGENT_CTL_BACKLOG. Returns 0, or -1 with [err] filled.
+ * AGENT_CTL_BACKLOG. [ctl] is zeroed (static, or = {0}) or closed: its client slots are not
+ * written until used, so that the unused ones stay untouched memory. Returns 0, or -1 with
+ * [err] filled.
  */
 int agent_ctl_open(struct agent_ctl *ctl, const char *path, agent_ctl_handler h, void *arg,
 		   char *err, size_t errlen);

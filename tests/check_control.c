@@ -58,7 +58,7 @@ static char *exchange(struct agent_ctl *ctl, const char *path, const void *raw, 
 START_TEST(test_control_server)
 {
 	char dir[] = "/tmp/check_agent.XXXXXX", path[256], err[256], want[64], *resp;
-	struct agent_ctl ctl;
+	struct agent_ctl ctl = {0};
 	uint8_t big[4 + 600];
 	struct stat sb;
 
